@@ -2,7 +2,7 @@
  * The one place that reads the environment. Each reader fails with "X is required" (or names the
  * bad value) so a misconfigured Lambda fails at cold start, not in the middle of an answer.
  */
-import { ConfigurationError } from './errors';
+
 import {
   DEFAULT_SESSION_TTL_SECONDS,
   ENV,
@@ -10,6 +10,7 @@ import {
   type IdentityBinding,
   MAX_CONNECTION_SECONDS,
 } from './constants';
+import { ConfigurationError } from './errors';
 
 type Env = Record<string, string | undefined>;
 

@@ -66,7 +66,10 @@ export type Frame = StartFrame | DeltaFrame | CitationFrame | EndFrame | ErrorFr
 export type FrameType = Frame['type'];
 
 /** Client → server messages; `action` selects the route (`$request.body.action`). */
-export type ClientAction = { action: 'ping' } | { action: 'cancel' } | { action: string; [key: string]: unknown };
+export type ClientAction =
+  | { action: 'ping' }
+  | { action: 'cancel' }
+  | { action: string; [key: string]: unknown };
 
 /** Error frame for something that is not part of any turn (e.g. an unknown action). */
 export function standaloneErrorFrame(code: string, message: string): ErrorFrame {

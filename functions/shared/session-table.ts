@@ -6,10 +6,7 @@
  * the connection, find the session. Items carry `ttl`; DynamoDB deletes expired items late (and
  * dynalite never), so every reader here drops expired items itself.
  */
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -95,7 +92,10 @@ export class SessionTable {
   }
 
   /** The session a connection belongs to, or undefined when it is unknown or expired. */
-  async findConnection(connectionId: string, nowMs: number = Date.now()): Promise<ConnectionRecord | undefined> {
+  async findConnection(
+    connectionId: string,
+    nowMs: number = Date.now(),
+  ): Promise<ConnectionRecord | undefined> {
     try {
       const result = await this.documents.send(
         new QueryCommand({
@@ -135,7 +135,9 @@ export class SessionTable {
     } catch (error) {
       throw new SessionTableError(`could not list connections of session ${sessionId}`, { cause: error });
     }
-    return records.filter((record) => !isExpired(record, nowMs)).sort((a, b) => a.connectedAt - b.connectedAt);
+    return records
+      .filter((record) => !isExpired(record, nowMs))
+      .sort((a, b) => a.connectedAt - b.connectedAt);
   }
 
   async deleteConnection(sessionId: string, connectionId: string): Promise<void> {
@@ -174,7 +176,10 @@ export class SessionTable {
 }
 
 /** Latest cancel request among a session's connections, if any came after `sinceMs`. */
-export function cancelRequestedSince(records: readonly ConnectionRecord[], sinceMs: number): number | undefined {
+export function cancelRequestedSince(
+  records: readonly ConnectionRecord[],
+  sinceMs: number,
+): number | undefined {
   let latest: number | undefined;
   for (const record of records) {
     const at = record.cancelRequestedAt;

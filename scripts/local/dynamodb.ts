@@ -88,7 +88,8 @@ export function createTableInputFromTemplate(
     ([id, resource]) => resource.Type === 'AWS::DynamoDB::Table' && (!logicalId || id === logicalId),
   );
   const table = tables[0];
-  if (!table) throw new Error(`template has no AWS::DynamoDB::Table${logicalId ? ` named ${logicalId}` : ''}`);
+  if (!table)
+    throw new Error(`template has no AWS::DynamoDB::Table${logicalId ? ` named ${logicalId}` : ''}`);
   if (tables.length > 1) throw new Error(`template has ${tables.length} tables; name the logical id`);
   const properties = table[1].Properties as CfnTableProperties;
   return {

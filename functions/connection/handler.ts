@@ -1,0 +1,22 @@
+/**
+ * The connection Lambda: `$connect`, `$disconnect`, `$default` and `cancel` of the WebSocket API.
+ * Configuration is read and clients are created once per container.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { readConnectionConfig } from '../shared/config';
+import { createLogger } from '../shared/logger';
+import { SessionTable } from '../shared/session-table';
+import { routeConnectionEvent } from './connection-routes';
+import type { WebSocketEvent, WebSocketResult } from './websocket-event';
+
+const config = readConnectionConfig();
+const logger = createLogger({ service: 'streaming-connection' });
+const table = new SessionTable({
+  client: new DynamoDBClient({}),
+  tableName: config.tableName,
+  ttlSeconds: config.sessionTtlSeconds,
+});
+
+export async function handler(event: WebSocketEvent): Promise<WebSocketResult> {
+  return routeConnectionEvent(event, { table, config, logger, now: Date.now });
+}

@@ -1,0 +1,355 @@
+/**
+ * The connection Lambda against a real DynamoDB-compatible server (dynalite), with the session
+ * table created from the synthesized template.
+ */
+import type { ConnectionRouteDeps } from '../../functions/connection/connection-routes';
+import { routeConnectionEvent } from '../../functions/connection/connection-routes';
+import type { WebSocketEvent } from '../../functions/connection/websocket-event';
+import { DEFAULT_SESSION_TTL_SECONDS } from '../../functions/shared/constants';
+import { createLogger } from '../../functions/shared/logger';
+import { cancelRequestedSince } from '../../functions/shared/session-table';
+import { type SessionTableServer, startSessionTableServer } from '../support/session-table-server';
+
+const IDENTITY = 'us-east-1:11111111-2222-3333-4444-555555555555';
+const OTHER_IDENTITY = 'us-east-1:99999999-8888-7777-6666-555555555555';
+
+let server: SessionTableServer;
+let clock = Date.UTC(2026, 10, 21, 12, 0, 0);
+let logLines: Record<string, unknown>[] = [];
+let counter = 0;
+
+function deps(identityBinding: 'WHEN_PRESENT' | 'REQUIRED' = 'WHEN_PRESENT'): ConnectionRouteDeps {
+  return {
+    table: server.table,
+    config: { identityBinding },
+    logger: createLogger({
+      service: 'test',
+      level: 'debug',
+      write: (line) => logLines.push(JSON.parse(line)),
+    }),
+    now: () => clock,
+  };
+}
+
+function newConnectionId(): string {
+  counter += 1;
+  return `conn${counter}AbC=`;
+}
+
+function connectEvent(
+  query: Record<string, string> | null,
+  options: { connectionId?: string; cognitoIdentityId?: string; multi?: Record<string, string[]> } = {},
+): WebSocketEvent {
+  return {
+    requestContext: {
+      routeKey: '$connect',
+      eventType: 'CONNECT',
+      connectionId: options.connectionId ?? newConnectionId(),
+      connectedAt: clock,
+      identity: { cognitoIdentityId: options.cognitoIdentityId ?? null, sourceIp: '127.0.0.1' },
+    },
+    queryStringParameters: query,
+    multiValueQueryStringParameters:
+      options.multi ?? (query ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])) : null),
+  };
+}
+
+function messageEvent(routeKey: string, connectionId: string, body: string): WebSocketEvent {
+  return { requestContext: { routeKey, eventType: 'MESSAGE', connectionId }, body };
+}
+
+function disconnectEvent(connectionId: string): WebSocketEvent {
+  return { requestContext: { routeKey: '$disconnect', eventType: 'DISCONNECT', connectionId } };
+}
+
+async function connect(sessionId: string, extra: Record<string, string> = {}, cognitoIdentityId?: string) {
+  const connectionId = newConnectionId();
+  const options = cognitoIdentityId ? { connectionId, cognitoIdentityId } : { connectionId };
+  const result = await routeConnectionEvent(connectEvent({ sessionId, ...extra }, options), deps());
+  return { connectionId, result };
+}
+
+beforeAll(async () => {
+  server = await startSessionTableServer();
+});
+
+afterAll(async () => {
+  await server.stop();
+});
+
+beforeEach(() => {
+  logLines = [];
+  clock += 60_000;
+});
+
+describe('$connect', () => {
+  it('stores the connection with the text protocol by default and a ttl beyond the 2-hour socket limit', async () => {
+    // Act
+    const { connectionId, result } = await connect('session-plain');
+
+    // Assess
+    expect(result).toEqual({ statusCode: 200 });
+    const [stored] = await server.table.listConnections('session-plain', clock);
+    expect(stored).toMatchObject({
+      sessionId: 'session-plain',
+      connectionId,
+      protocol: 'text',
+      connectedAt: clock,
+    });
+    expect(stored?.ttl).toBe(Math.floor(clock / 1000) + DEFAULT_SESSION_TTL_SECONDS);
+    expect(DEFAULT_SESSION_TTL_SECONDS).toBeGreaterThan(2 * 60 * 60);
+  });
+
+  it('keeps every tab of a session so all of them receive the stream', async () => {
+    // Act
+    const first = await connect('session-two-tabs', { protocol: 'json' });
+    const second = await connect('session-two-tabs');
+
+    // Assess
+    const stored = await server.table.listConnections('session-two-tabs', clock);
+    expect(stored.map((record) => [record.connectionId, record.protocol])).toEqual([
+      [first.connectionId, 'json'],
+      [second.connectionId, 'text'],
+    ]);
+  });
+
+  it('accepts a Cognito caller whose identity id is the session id, and records the identity', async () => {
+    // Act
+    const { result } = await connect(IDENTITY, {}, IDENTITY);
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    const [stored] = await server.table.listConnections(IDENTITY, clock);
+    expect(stored?.identityId).toBe(IDENTITY);
+  });
+
+  it("refuses with 403 a Cognito caller asking for someone else's session, and stores nothing", async () => {
+    // Act
+    const { result } = await connect(OTHER_IDENTITY, {}, IDENTITY);
+
+    // Assess
+    expect(result.statusCode).toBe(403);
+    expect(result.body).toMatch(/Cognito identity id/);
+    expect(await server.table.listConnections(OTHER_IDENTITY, clock)).toEqual([]);
+    expect(logLines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'connect refused' }));
+  });
+
+  it('refuses callers without a Cognito identity when the binding is REQUIRED', async () => {
+    // Act
+    const result = await routeConnectionEvent(
+      connectEvent({ sessionId: 'session-required' }),
+      deps('REQUIRED'),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(403);
+    expect(await server.table.listConnections('session-required', clock)).toEqual([]);
+  });
+
+  const badInputs: [string, Record<string, string> | null, RegExp][] = [
+    ['no query string at all', null, /"sessionId" is required/],
+    ['no sessionId', { protocol: 'json' }, /"sessionId" is required/],
+    ['an empty sessionId', { sessionId: '' }, /"sessionId" is required/],
+    ['a one-character sessionId', { sessionId: 'a' }, /2-100 characters/],
+    ['a 101-character sessionId', { sessionId: 'a'.repeat(101) }, /2-100 characters/],
+    ['a sessionId with a slash', { sessionId: 'abc/def' }, /2-100 characters/],
+    ['a sessionId with a space', { sessionId: 'abc def' }, /2-100 characters/],
+    ['a sessionId with markup', { sessionId: '<script>alert(1)</script>' }, /2-100 characters/],
+    ['a sessionId with non-ASCII letters', { sessionId: 'sessión-ü' }, /2-100 characters/],
+    [
+      'an unknown protocol',
+      { sessionId: 'session-ok', protocol: 'xml' },
+      /"protocol" must be one of text, json/,
+    ],
+    ['an upper-case protocol', { sessionId: 'session-ok', protocol: 'JSON' }, /"protocol" must be one of/],
+  ];
+
+  it.each(badInputs)(
+    'answers 400 with the reason for %s, and stores nothing',
+    async (_name, query, reason) => {
+      // Prepare
+      const connectionId = newConnectionId();
+
+      // Act
+      const result = await routeConnectionEvent(connectEvent(query, { connectionId }), deps());
+
+      // Assess
+      expect(result.statusCode).toBe(400);
+      expect(result.body).toMatch(reason);
+      expect(await server.table.findConnection(connectionId, clock)).toBeUndefined();
+    },
+  );
+
+  it('answers 400 for a sessionId given twice (ambiguous), and stores nothing', async () => {
+    // Act
+    const result = await routeConnectionEvent(
+      connectEvent({ sessionId: 'session-b' }, { multi: { sessionId: ['session-a', 'session-b'] } }),
+      deps(),
+    );
+
+    // Assess
+    expect(result).toEqual({ statusCode: 400, body: expect.stringMatching(/given once, got 2 values/) });
+    expect(await server.table.listConnections('session-b', clock)).toEqual([]);
+  });
+
+  it('accepts the edge lengths and every allowed character', async () => {
+    // Act
+    const shortest = await connect('ab');
+    const longest = await connect('x'.repeat(100));
+    const mixed = await connect('Az09._:-session');
+
+    // Assess
+    expect([shortest.result, longest.result, mixed.result]).toEqual([
+      { statusCode: 200 },
+      { statusCode: 200 },
+      { statusCode: 200 },
+    ]);
+  });
+});
+
+describe('$disconnect', () => {
+  it('forgets only the closed tab', async () => {
+    // Prepare
+    const first = await connect('session-disconnect');
+    const second = await connect('session-disconnect');
+
+    // Act
+    const result = await routeConnectionEvent(disconnectEvent(first.connectionId), deps());
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    const left = await server.table.listConnections('session-disconnect', clock);
+    expect(left.map((record) => record.connectionId)).toEqual([second.connectionId]);
+  });
+
+  it('succeeds for a connection it never stored (refused at connect, or already gone)', async () => {
+    // Act
+    const result = await routeConnectionEvent(disconnectEvent('never-seen='), deps());
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+  });
+});
+
+describe('$default', () => {
+  it('answers a json-protocol socket with an error frame naming what it got and what it accepts', async () => {
+    // Prepare
+    const { connectionId } = await connect('session-default-json', { protocol: 'json' });
+
+    // Act
+    const result = await routeConnectionEvent(
+      messageEvent('$default', connectionId, '{"action":"dance"}'),
+      deps(),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    const frame = JSON.parse(result.body ?? '{}');
+    expect(frame).toEqual({
+      v: 1,
+      type: 'error',
+      turnId: '',
+      seq: 0,
+      code: 'UnknownAction',
+      message: expect.stringContaining('action "dance"'),
+    });
+  });
+
+  it('says when a message is not JSON at all', async () => {
+    // Prepare
+    const { connectionId } = await connect('session-default-garbage', { protocol: 'json' });
+
+    // Act
+    const result = await routeConnectionEvent(messageEvent('$default', connectionId, 'hello?'), deps());
+
+    // Assess
+    expect(JSON.parse(result.body ?? '{}').message).toMatch(/not JSON/);
+  });
+
+  it('sends nothing to a text-protocol socket, where every message would show as answer text', async () => {
+    // Prepare
+    const { connectionId } = await connect('session-default-text');
+
+    // Act
+    const result = await routeConnectionEvent(
+      messageEvent('$default', connectionId, '{"action":"dance"}'),
+      deps(),
+    );
+
+    // Assess
+    expect(result).toEqual({ statusCode: 200 });
+    expect(await server.table.findConnection(connectionId, clock)).toBeDefined();
+  });
+});
+
+describe('cancel', () => {
+  it('records a cancel request that a publisher of that session can see', async () => {
+    // Prepare
+    const turnStartedAt = clock;
+    const { connectionId } = await connect('session-cancel', { protocol: 'json' });
+    await connect('session-cancel');
+    clock += 250;
+
+    // Act
+    const result = await routeConnectionEvent(
+      messageEvent('cancel', connectionId, '{"action":"cancel"}'),
+      deps(),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    const records = await server.table.listConnections('session-cancel', clock);
+    expect(cancelRequestedSince(records, turnStartedAt)).toBe(clock);
+    expect(cancelRequestedSince(records, clock + 1)).toBeUndefined();
+  });
+
+  it('does not resurrect a connection that is already gone', async () => {
+    // Prepare
+    const { connectionId } = await connect('session-cancel-gone');
+    await routeConnectionEvent(disconnectEvent(connectionId), deps());
+
+    // Act
+    const result = await routeConnectionEvent(
+      messageEvent('cancel', connectionId, '{"action":"cancel"}'),
+      deps(),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(await server.table.listConnections('session-cancel-gone', clock)).toEqual([]);
+  });
+});
+
+describe('expired items', () => {
+  it('are ignored by readers even though the server never deletes them', async () => {
+    // Prepare: a tab that connected longer ago than the item's lifetime
+    const { connectionId } = await connect('session-expired');
+    await connect('session-expired');
+    const old = await server.table.putConnection({
+      sessionId: 'session-expired',
+      connectionId: 'stale-connection=',
+      protocol: 'json',
+      connectedAt: clock - (DEFAULT_SESSION_TTL_SECONDS + 1) * 1000,
+    });
+
+    // Act
+    const live = await server.table.listConnections('session-expired', clock);
+    const found = await server.table.findConnection(old.connectionId, clock);
+
+    // Assess
+    expect(live.map((record) => record.connectionId)).not.toContain('stale-connection=');
+    expect(live.map((record) => record.connectionId)).toContain(connectionId);
+    expect(found).toBeUndefined();
+  });
+});
+
+describe('routing', () => {
+  it('answers 400 for a route it does not serve', async () => {
+    // Act
+    const result = await routeConnectionEvent(messageEvent('ask', 'x=', '{}'), deps());
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(result.body).toMatch(/"ask" is not served/);
+  });
+});
