@@ -1,0 +1,107 @@
+/**
+ * Retrieval over the bundled knowledge base: weighted term overlap (IDF-weighted; question, title
+ * and keywords count twice as much as the answer text) between the user's question and each entry,
+ * plus a bonus for covering the entry's own question, which breaks ties towards the entry that is
+ * about exactly what was asked.
+ */
+import { FALLBACK_ANSWER, KNOWLEDGE_BASE_ENTRIES, type KnowledgeBaseEntry } from './entries';
+import { searchTerms, tokenize } from './tokenizer';
+
+export interface KnowledgeBaseMatch {
+  entry: KnowledgeBaseEntry;
+  score: number;
+  /** `s3://local-knowledge-base/<slug>.md`, the document URI used in citations. */
+  uri: string;
+}
+
+export interface KnowledgeBaseAnswer {
+  /** The answer text (the fallback answer when nothing matched). */
+  text: string;
+  /** Matched entries, best first; empty when the fallback answer was used. */
+  matches: KnowledgeBaseMatch[];
+}
+
+export const KNOWLEDGE_BASE_BUCKET = 'local-knowledge-base';
+/** Entries scoring below this are not considered a match. */
+export const MIN_MATCH_SCORE = 2;
+
+export function documentUri(entry: Pick<KnowledgeBaseEntry, 'slug'>): string {
+  return `s3://${KNOWLEDGE_BASE_BUCKET}/${entry.slug}.md`;
+}
+
+interface IndexedEntry {
+  entry: KnowledgeBaseEntry;
+  /** Term → weight (2 for question/title/keywords, 1 for answer only). */
+  weights: Map<string, number>;
+  questionTerms: Set<string>;
+}
+
+/** Bonus for matching every term of an entry's question (proportionally less for fewer). */
+const QUESTION_COVERAGE_BONUS = 2;
+
+export class KnowledgeBase {
+  readonly entries: readonly KnowledgeBaseEntry[];
+  private readonly indexed: IndexedEntry[];
+  private readonly idf = new Map<string, number>();
+
+  constructor(entries: readonly KnowledgeBaseEntry[] = KNOWLEDGE_BASE_ENTRIES) {
+    if (entries.length === 0) throw new Error('a knowledge base needs at least one entry');
+    this.entries = entries;
+    this.indexed = entries.map((entry) => {
+      const weights = new Map<string, number>();
+      for (const term of searchTerms(entry.answer)) weights.set(term, 1);
+      const heading = [entry.question, entry.title, ...entry.keywords].join(' ');
+      for (const term of searchTerms(heading)) weights.set(term, 2);
+      return { entry, weights, questionTerms: new Set(searchTerms(entry.question)) };
+    });
+    const documentFrequency = new Map<string, number>();
+    for (const { weights } of this.indexed) {
+      for (const term of weights.keys()) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
+    }
+    for (const [term, frequency] of documentFrequency) {
+      this.idf.set(term, Math.log(1 + entries.length / frequency));
+    }
+  }
+
+  /** Entries matching the question, best first (at most `limit`). */
+  search(question: string, limit = 3): KnowledgeBaseMatch[] {
+    const terms = new Set(searchTerms(question));
+    const matches: KnowledgeBaseMatch[] = [];
+    for (const { entry, weights, questionTerms } of this.indexed) {
+      let score = 0;
+      let covered = 0;
+      for (const term of terms) {
+        const weight = weights.get(term);
+        if (weight !== undefined) score += weight * (this.idf.get(term) ?? 0);
+        if (questionTerms.has(term)) covered += 1;
+      }
+      if (score > 0 && questionTerms.size > 0)
+        score += (QUESTION_COVERAGE_BONUS * covered) / questionTerms.size;
+      if (score >= MIN_MATCH_SCORE) matches.push({ entry, score, uri: documentUri(entry) });
+    }
+    // Stable: equal scores keep the entries' order.
+    return matches.sort((a, b) => b.score - a.score).slice(0, limit);
+  }
+
+  /** The answer to a question: the best entry's answer, or a polite fallback. */
+  answer(question: string, limit = 3): KnowledgeBaseAnswer {
+    const matches = this.search(question, limit);
+    const best = matches[0];
+    return { text: best ? best.entry.answer : FALLBACK_ANSWER, matches };
+  }
+
+  /**
+   * Exactly `tokenCount` tokens: the text cut short, or extended deterministically with the
+   * answers of the following entries (for long benchmark answers).
+   */
+  fitToTokens(text: string, tokenCount: number, startAfter?: KnowledgeBaseEntry): string {
+    const tokens = tokenize(text);
+    let next = startAfter ? this.entries.indexOf(startAfter) + 1 : 0;
+    while (tokens.length < tokenCount) {
+      const entry = this.entries[next % this.entries.length] as KnowledgeBaseEntry;
+      next += 1;
+      tokens.push(...tokenize(` ${entry.answer}`));
+    }
+    return tokens.slice(0, tokenCount).join('');
+  }
+}
