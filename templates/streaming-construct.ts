@@ -1,0 +1,545 @@
+/**
+ * `QnaStreaming`: the WebSocket streaming add-on as one CDK construct. The standalone/nested
+ * template (`streaming-stack.ts`) is this construct driven by CloudFormation parameters; CDK-based
+ * bots use it directly.
+ *
+ * Resources are L1 (`Cfn*`) on purpose: every property may be a deploy-time value (a parameter or
+ * an `Fn::If` on a condition), which the L2 constructs do not accept for VPC, tracing and log
+ * retention. The construct ids below are a contract: changing one replaces the resource.
+ */
+import { Aws, type CfnCondition, Fn, type IResolvable, Stack, Token } from 'aws-cdk-lib';
+import { CfnApi, CfnIntegration, CfnRoute, CfnRouteResponse, CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  CfnManagedPolicy,
+  CfnRole,
+  type IManagedPolicy,
+  type IRole,
+  ManagedPolicy,
+} from 'aws-cdk-lib/aws-iam';
+import { CfnFunction, CfnPermission, type Code } from 'aws-cdk-lib/aws-lambda';
+import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  DEFAULT_SESSION_TTL_SECONDS,
+  ENV,
+  IDENTITY_BINDINGS,
+  ROUTES,
+  TABLE,
+} from '../functions/shared/constants';
+import { StreamingTemplateError } from './errors';
+
+/** The stage every client connects to; part of the `wss://…/Prod` and `@connections` URLs. */
+export const STREAMING_STAGE_NAME = 'Prod';
+/** Runtime of the connection Lambda; the bundles are built for it (scripts/lib/lambda-assets.ts). */
+export const STREAMING_LAMBDA_RUNTIME = 'nodejs22.x';
+/** Handler inside the zip: the bundle is `index.js`, exporting `handler`. */
+export const STREAMING_LAMBDA_HANDLER = 'index.handler';
+
+/** Retention values CloudWatch Logs accepts; 0 means never expire (as in QnABot). */
+export const LOG_RETENTION_DAYS = [
+  0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Stable construct ids (and, in the streaming template, logical ids). Changing one replaces the resource. */
+export const STREAMING_IDS = {
+  api: 'WebSocketApi',
+  connectRoute: 'ConnectRoute',
+  disconnectRoute: 'DisconnectRoute',
+  defaultRoute: 'DefaultRoute',
+  defaultRouteResponse: 'DefaultRouteResponse',
+  cancelRoute: 'CancelRoute',
+  pingRoute: 'PingRoute',
+  connectionIntegration: 'ConnectionIntegration',
+  pingIntegration: 'PingIntegration',
+  stage: 'ProdStage',
+  accessLogs: 'AccessLogs',
+  table: 'SessionTable',
+  functionLogs: 'ConnectionFunctionLogs',
+  role: 'ConnectionFunctionRole',
+  function: 'ConnectionFunction',
+  invokePermission: 'ApiInvokePermission',
+  publisherPolicy: 'PublisherPolicy',
+} as const;
+
+/** Subnets and security groups for the connection Lambda. */
+export interface QnaStreamingVpcProps {
+  readonly subnetIds: string[];
+  readonly securityGroupIds: string[];
+  /**
+   * Deploy-time switch: the VPC config (and its ENI permissions) applies only when this condition
+   * is true. Lets a template take possibly-empty subnet lists as parameters.
+   * @default - always applied
+   */
+  readonly enabled?: CfnCondition;
+}
+
+export interface QnaStreamingProps {
+  /** Code of the connection Lambda: a zip whose `index.js` exports `handler`. */
+  readonly code: Code;
+  /**
+   * Retention of the access-log and Lambda log groups, in days; 0 means never expire. May be a
+   * token (the streaming template passes an `Fn::If` that drops the property for 0).
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * `WHEN_PRESENT` or `REQUIRED`: how `$connect` binds a session id to the caller's Cognito
+   * identity (see DESIGN.md "Connection registration"). May be a token.
+   * @default 'WHEN_PRESENT'
+   */
+  readonly identityBinding?: string;
+  /** Default route burst limit of the `Prod` stage. May be a token. @default 500 */
+  readonly throttlingBurstLimit?: number;
+  /** Default route steady-state rate limit (requests per second). May be a token. @default 1000 */
+  readonly throttlingRateLimit?: number;
+  /** Run the connection Lambda in a VPC. @default - no VPC */
+  readonly vpc?: QnaStreamingVpcProps;
+  /**
+   * X-Ray active tracing of the connection Lambda: a fixed choice, or a condition decided at
+   * deploy time. @default false
+   */
+  readonly tracing?: boolean | CfnCondition;
+  /** Lifetime of a connection item in seconds. @default DEFAULT_SESSION_TTL_SECONDS (2 h 10 min) */
+  readonly sessionTtlSeconds?: number;
+  /** `LOG_LEVEL` of the connection Lambda. @default 'info' */
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Name of the WebSocket API. @default '<stack name>-streaming' */
+  readonly apiName?: string;
+}
+
+/**
+ * Access log line: one JSON object per request; `$context.identity.cognitoIdentityId` shows which
+ * identity opened a connection, `$context.integration.error` why a Lambda call failed.
+ */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  requestTime: '$context.requestTime',
+  eventType: '$context.eventType',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  connectionId: '$context.connectionId',
+  sourceIp: '$context.identity.sourceIp',
+  cognitoIdentityId: '$context.identity.cognitoIdentityId',
+  integrationStatus: '$context.integration.status',
+  integrationError: '$context.integration.error',
+  errorMessage: '$context.error.message',
+});
+
+export class QnaStreaming extends Construct {
+  readonly api: CfnApi;
+  readonly stage: CfnStage;
+  readonly table: CfnTable;
+  readonly connectionRole: CfnRole;
+  readonly connectionFunction: CfnFunction;
+  readonly publisherPolicy: CfnManagedPolicy;
+  readonly accessLogGroup: CfnLogGroup;
+  readonly functionLogGroup: CfnLogGroup;
+
+  /** `wss://{api}.execute-api.{region}.{urlSuffix}/Prod`: what browsers connect to. */
+  readonly webSocketEndpoint: string;
+  /** `https://{api}.execute-api.{region}.{urlSuffix}/Prod`: the `@connections` endpoint publishers post to. */
+  readonly callbackUrl: string;
+  readonly apiId: string;
+  readonly tableName: string;
+  readonly tableArn: string;
+  readonly functionArn: string;
+  readonly publisherPolicyArn: string;
+
+  private publisherPolicyRef?: IManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: QnaStreamingProps) {
+    super(scope, id);
+    validateProps(props);
+    const stack = Stack.of(this);
+
+    // --- Logs -------------------------------------------------------------------------------
+    const retention = retentionProperty(props.logRetentionDays ?? 30);
+    this.accessLogGroup = new CfnLogGroup(this, STREAMING_IDS.accessLogs, { retentionInDays: retention });
+    this.functionLogGroup = new CfnLogGroup(this, STREAMING_IDS.functionLogs, { retentionInDays: retention });
+
+    // --- Session table ----------------------------------------------------------------------
+    this.table = new CfnTable(this, STREAMING_IDS.table, {
+      billingMode: 'PAY_PER_REQUEST',
+      attributeDefinitions: [
+        { attributeName: TABLE.partitionKey, attributeType: 'S' },
+        { attributeName: TABLE.sortKey, attributeType: 'S' },
+      ],
+      keySchema: [
+        { attributeName: TABLE.partitionKey, keyType: 'HASH' },
+        { attributeName: TABLE.sortKey, keyType: 'RANGE' },
+      ],
+      globalSecondaryIndexes: [
+        {
+          indexName: TABLE.connectionIndex,
+          keySchema: [{ attributeName: TABLE.sortKey, keyType: 'HASH' }],
+          projection: { projectionType: 'ALL' },
+        },
+      ],
+      sseSpecification: { sseEnabled: true },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveSpecification: { attributeName: TABLE.ttlAttribute, enabled: true },
+    });
+    const indexArn = Fn.join('', [this.table.attrArn, '/index/', TABLE.connectionIndex]);
+
+    // --- WebSocket API ----------------------------------------------------------------------
+    this.api = new CfnApi(this, STREAMING_IDS.api, {
+      name: props.apiName ?? `${stack.stackName}-streaming`,
+      protocolType: 'WEBSOCKET',
+      routeSelectionExpression: '$request.body.action',
+      description: 'Streams LLM answers to chat clients word by word (qna-streaming).',
+    });
+    const apiId = this.api.ref;
+    const executeApiArn = (resource: string): string =>
+      Fn.join('', [
+        'arn:',
+        Aws.PARTITION,
+        ':execute-api:',
+        Aws.REGION,
+        ':',
+        Aws.ACCOUNT_ID,
+        ':',
+        apiId,
+        resource,
+      ]);
+
+    // --- Connection Lambda ------------------------------------------------------------------
+    const tracing = props.tracing ?? false;
+    const vpc = props.vpc;
+    this.connectionRole = new CfnRole(this, STREAMING_IDS.role, {
+      description: 'Connection Lambda of the streaming WebSocket API: session table and its own logs only.',
+      assumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      },
+      policies: [
+        {
+          policyName: 'ConnectionFunction',
+          policyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'OwnLogGroup',
+                Effect: 'Allow',
+                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                Resource: this.functionLogGroup.attrArn,
+              },
+              {
+                Sid: 'SessionTable',
+                Effect: 'Allow',
+                Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+                Resource: this.table.attrArn,
+              },
+              {
+                Sid: 'ConnectionIndex',
+                Effect: 'Allow',
+                Action: ['dynamodb:Query'],
+                Resource: indexArn,
+              },
+              ...optionalStatement(tracing, {
+                Sid: 'XRayTracing',
+                Effect: 'Allow',
+                Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+                Resource: '*',
+              }),
+              ...(vpc
+                ? optionalStatement(vpc.enabled ?? true, {
+                    Sid: 'VpcNetworkInterfaces',
+                    Effect: 'Allow',
+                    Action: [
+                      'ec2:CreateNetworkInterface',
+                      'ec2:DescribeNetworkInterfaces',
+                      'ec2:DeleteNetworkInterface',
+                      'ec2:AssignPrivateIpAddresses',
+                      'ec2:UnassignPrivateIpAddresses',
+                    ],
+                    Resource: '*',
+                  })
+                : []),
+            ],
+          },
+        },
+      ],
+    });
+
+    const codeConfig = props.code.bind(this);
+    if (!codeConfig.s3Location && codeConfig.inlineCode === undefined) {
+      throw new StreamingTemplateError('QnaStreaming code must be an S3 or inline lambda.Code, not an image');
+    }
+    this.connectionFunction = new CfnFunction(this, STREAMING_IDS.function, {
+      description:
+        'Registers and removes WebSocket connections of streaming sessions ($connect, $disconnect, cancel).',
+      runtime: STREAMING_LAMBDA_RUNTIME,
+      handler: STREAMING_LAMBDA_HANDLER,
+      architectures: ['arm64'],
+      memorySize: 256,
+      timeout: 10,
+      role: this.connectionRole.attrArn,
+      code: codeConfig.s3Location
+        ? {
+            s3Bucket: codeConfig.s3Location.bucketName,
+            s3Key: codeConfig.s3Location.objectKey,
+            s3ObjectVersion: codeConfig.s3Location.objectVersion,
+          }
+        : { zipFile: codeConfig.inlineCode },
+      environment: {
+        variables: {
+          [ENV.tableName]: this.table.ref,
+          [ENV.identityBinding]: props.identityBinding ?? 'WHEN_PRESENT',
+          [ENV.sessionTtlSeconds]: String(props.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS),
+          [ENV.logLevel]: props.logLevel ?? 'info',
+        },
+      },
+      loggingConfig: { logGroup: this.functionLogGroup.ref },
+      tracingConfig: { mode: toggleValue(tracing, 'Active', 'PassThrough') },
+      vpcConfig: vpcConfigProperty(vpc),
+    });
+    props.code.bindToResource(this.connectionFunction);
+
+    new CfnPermission(this, STREAMING_IDS.invokePermission, {
+      action: 'lambda:InvokeFunction',
+      functionName: this.connectionFunction.attrArn,
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: executeApiArn(`/${STREAMING_STAGE_NAME}/*`),
+    });
+
+    // --- Routes -----------------------------------------------------------------------------
+    const connectionIntegration = new CfnIntegration(this, STREAMING_IDS.connectionIntegration, {
+      apiId,
+      integrationType: 'AWS_PROXY',
+      integrationUri: Fn.join('', [
+        'arn:',
+        Aws.PARTITION,
+        ':apigateway:',
+        Aws.REGION,
+        ':lambda:path/2015-03-31/functions/',
+        this.connectionFunction.attrArn,
+        '/invocations',
+      ]),
+      description: 'Connection Lambda (Lambda proxy).',
+    });
+    const connectionTarget = Fn.join('/', ['integrations', connectionIntegration.ref]);
+
+    // `ping` answers from API Gateway itself: no Lambda call, and no route response, so the
+    // client gets no reply. Its only job is to reset the 10-minute idle timeout.
+    const pingIntegration = new CfnIntegration(this, STREAMING_IDS.pingIntegration, {
+      apiId,
+      integrationType: 'MOCK',
+      templateSelectionExpression: '\\$default',
+      requestTemplates: { $default: '{"statusCode": 200}' },
+      description: 'Keep-alive: answered by API Gateway, no reply to the client.',
+    });
+
+    new CfnRoute(this, STREAMING_IDS.connectRoute, {
+      apiId,
+      routeKey: ROUTES.connect,
+      authorizationType: 'AWS_IAM',
+      operationName: 'Connect',
+      target: connectionTarget,
+    });
+    new CfnRoute(this, STREAMING_IDS.disconnectRoute, {
+      apiId,
+      routeKey: ROUTES.disconnect,
+      authorizationType: 'NONE',
+      operationName: 'Disconnect',
+      target: connectionTarget,
+    });
+    new CfnRoute(this, STREAMING_IDS.cancelRoute, {
+      apiId,
+      routeKey: ROUTES.cancel,
+      authorizationType: 'NONE',
+      operationName: 'Cancel',
+      target: connectionTarget,
+    });
+    // `$default` returns the Lambda's body (an error frame) to the client through a route response.
+    const defaultRoute = new CfnRoute(this, STREAMING_IDS.defaultRoute, {
+      apiId,
+      routeKey: ROUTES.default,
+      authorizationType: 'NONE',
+      operationName: 'Default',
+      routeResponseSelectionExpression: '$default',
+      target: connectionTarget,
+    });
+    new CfnRouteResponse(this, STREAMING_IDS.defaultRouteResponse, {
+      apiId,
+      routeId: defaultRoute.ref,
+      routeResponseKey: '$default',
+    });
+    new CfnRoute(this, STREAMING_IDS.pingRoute, {
+      apiId,
+      routeKey: ROUTES.ping,
+      authorizationType: 'NONE',
+      operationName: 'Ping',
+      target: Fn.join('/', ['integrations', pingIntegration.ref]),
+    });
+
+    // --- Stage ------------------------------------------------------------------------------
+    // Access logging of a WebSocket stage needs the region's API Gateway account CloudWatch role;
+    // the streaming template can create it (ConfigureApiGatewayAccount) but does not by default.
+    this.stage = new CfnStage(this, STREAMING_IDS.stage, {
+      apiId,
+      stageName: STREAMING_STAGE_NAME,
+      autoDeploy: true,
+      description: 'The only stage; clients connect to wss://…/Prod.',
+      accessLogSettings: {
+        destinationArn: Fn.join('', [
+          'arn:',
+          Aws.PARTITION,
+          ':logs:',
+          Aws.REGION,
+          ':',
+          Aws.ACCOUNT_ID,
+          ':log-group:',
+          this.accessLogGroup.ref,
+        ]),
+        format: ACCESS_LOG_FORMAT,
+      },
+      defaultRouteSettings: {
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 500,
+        throttlingRateLimit: props.throttlingRateLimit ?? 1000,
+        dataTraceEnabled: false,
+      },
+    });
+
+    // --- Publisher policy -------------------------------------------------------------------
+    // Exactly what a publisher (fulfillment Lambda / QnABot hook) needs. Only POST: the publisher
+    // sends frames and never reads connection info (GET) or closes sockets (DELETE).
+    this.publisherPolicy = new CfnManagedPolicy(this, STREAMING_IDS.publisherPolicy, {
+      description: 'Lets a Lambda stream answers to the sockets of this streaming WebSocket API.',
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'PostToConnections',
+            Effect: 'Allow',
+            Action: 'execute-api:ManageConnections',
+            Resource: executeApiArn(`/${STREAMING_STAGE_NAME}/POST/@connections/*`),
+          },
+          {
+            // DeleteItem: the publisher forgets connections that answered 410 Gone.
+            Sid: 'ReadSessions',
+            Effect: 'Allow',
+            Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
+            Resource: this.table.attrArn,
+          },
+          {
+            Sid: 'ReadConnectionIndex',
+            Effect: 'Allow',
+            Action: 'dynamodb:Query',
+            Resource: indexArn,
+          },
+        ],
+      },
+    });
+
+    const host = Fn.join('', [
+      apiId,
+      '.execute-api.',
+      Aws.REGION,
+      '.',
+      Aws.URL_SUFFIX,
+      '/',
+      STREAMING_STAGE_NAME,
+    ]);
+    this.webSocketEndpoint = Fn.join('', ['wss://', host]);
+    this.callbackUrl = Fn.join('', ['https://', host]);
+    this.apiId = apiId;
+    this.tableName = this.table.ref;
+    this.tableArn = this.table.attrArn;
+    this.functionArn = this.connectionFunction.attrArn;
+    this.publisherPolicyArn = this.publisherPolicy.ref;
+  }
+
+  /** Attaches the publisher policy to a role, so its Lambda can stream answers. */
+  grantPublish(role: IRole): void {
+    this.publisherPolicyRef ??= ManagedPolicy.fromManagedPolicyArn(
+      this,
+      'PublisherPolicyRef',
+      this.publisherPolicyArn,
+    );
+    role.addManagedPolicy(this.publisherPolicyRef);
+  }
+
+  /** Environment a publisher Lambda needs (names from functions/shared/constants.ts ENV). */
+  publisherEnvironment(): Record<string, string> {
+    return {
+      [ENV.callbackUrl]: this.callbackUrl,
+      [ENV.tableName]: this.tableName,
+      [ENV.webSocketEndpoint]: this.webSocketEndpoint,
+    };
+  }
+}
+
+function validateProps(props: QnaStreamingProps): void {
+  const { identityBinding, logRetentionDays, throttlingBurstLimit, throttlingRateLimit, vpc } = props;
+  if (
+    identityBinding !== undefined &&
+    !Token.isUnresolved(identityBinding) &&
+    !(IDENTITY_BINDINGS as readonly string[]).includes(identityBinding)
+  ) {
+    throw new StreamingTemplateError(
+      `identityBinding must be one of ${IDENTITY_BINDINGS.join(', ')}, got "${identityBinding}"`,
+    );
+  }
+  if (
+    logRetentionDays !== undefined &&
+    !Token.isUnresolved(logRetentionDays) &&
+    !(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)
+  ) {
+    throw new StreamingTemplateError(
+      `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${logRetentionDays}`,
+    );
+  }
+  for (const [name, value] of [
+    ['throttlingBurstLimit', throttlingBurstLimit],
+    ['throttlingRateLimit', throttlingRateLimit],
+  ] as const) {
+    if (value !== undefined && !Token.isUnresolved(value) && !(value > 0)) {
+      throw new StreamingTemplateError(`${name} must be a positive number, got ${value}`);
+    }
+  }
+  if (vpc && !vpc.enabled) {
+    for (const [name, list] of [
+      ['subnetIds', vpc.subnetIds],
+      ['securityGroupIds', vpc.securityGroupIds],
+    ] as const) {
+      if (!Token.isUnresolved(list) && list.length === 0) {
+        throw new StreamingTemplateError(`vpc.${name} must not be empty (omit vpc to run outside a VPC)`);
+      }
+    }
+  }
+}
+
+/** `RetentionInDays`: 0 (never expire) drops the property; tokens pass through unchanged. */
+function retentionProperty(days: number): number | undefined {
+  if (Token.isUnresolved(days)) return days;
+  return days === 0 ? undefined : days;
+}
+
+/** `VpcConfig`: fixed, or inside an `Fn::If` (raw CloudFormation keys, as CDK does not map inside intrinsics). */
+function vpcConfigProperty(
+  vpc: QnaStreamingVpcProps | undefined,
+): CfnFunction.VpcConfigProperty | IResolvable | undefined {
+  if (!vpc) return undefined;
+  if (!vpc.enabled) return { subnetIds: vpc.subnetIds, securityGroupIds: vpc.securityGroupIds };
+  return Fn.conditionIf(
+    vpc.enabled.logicalId,
+    { SubnetIds: vpc.subnetIds, SecurityGroupIds: vpc.securityGroupIds },
+    Aws.NO_VALUE,
+  );
+}
+
+/** `whenOn` or `whenOff` for a fixed toggle; an `Fn::If` for a deploy-time condition. */
+function toggleValue(toggle: boolean | CfnCondition, whenOn: string, whenOff: string): string {
+  if (typeof toggle === 'boolean') return toggle ? whenOn : whenOff;
+  return Token.asString(Fn.conditionIf(toggle.logicalId, whenOn, whenOff));
+}
+
+/** A policy statement present only when the toggle is on (an `Fn::If` with `AWS::NoValue` at deploy time). */
+function optionalStatement(toggle: boolean | CfnCondition, statement: Record<string, unknown>): unknown[] {
+  if (typeof toggle === 'boolean') return toggle ? [statement] : [];
+  return [Fn.conditionIf(toggle.logicalId, statement, Aws.NO_VALUE)];
+}

@@ -1,0 +1,247 @@
+/**
+ * The `streaming` template: `QnaStreaming` driven by CloudFormation parameters. Deployable on its
+ * own (`aws cloudformation deploy`) and as an `AWS::CloudFormation::Stack` of a QnABot-style parent;
+ * the parameter names follow QnABot's nested-stack interface.
+ */
+import { Aws, CfnCondition, CfnDeletionPolicy, CfnOutput, CfnParameter, Fn, Token } from 'aws-cdk-lib';
+import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
+import { CfnRole } from 'aws-cdk-lib/aws-iam';
+import { Code } from 'aws-cdk-lib/aws-lambda';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { IDENTITY_BINDINGS } from '../functions/shared/constants';
+import { findLambdaAsset, type LambdaAssetKeys } from '../scripts/lib/lambda-assets';
+import { StreamingTemplateError } from './errors';
+import { acknowledgeStreamingTemplate } from './nag';
+import { ReadableStack } from './readable-stack';
+import { LOG_RETENTION_DAYS, QnaStreaming } from './streaming-construct';
+
+/** Output names of the streaming template: the contract with parents and chat clients. */
+export const STREAMING_OUTPUTS = {
+  webSocketEndpoint: 'StreamingWebSocketEndpoint',
+  callbackUrl: 'StreamingCallbackUrl',
+  apiId: 'StreamingWebSocketApiId',
+  tableName: 'StreamingDynamoDbTable',
+  tableArn: 'StreamingDynamoDbTableArn',
+  lambdaArn: 'StreamingLambdaArn',
+  publisherPolicyArn: 'StreamingPublisherPolicyArn',
+} as const;
+
+/** Parameter names of the streaming template. */
+export const STREAMING_PARAMETERS = {
+  bootstrapBucket: 'BootstrapBucket',
+  bootstrapPrefix: 'BootstrapPrefix',
+  logRetentionPeriod: 'LogRetentionPeriod',
+  xraySetting: 'XraySetting',
+  vpcSubnetIdList: 'VPCSubnetIdList',
+  vpcSecurityGroupIdList: 'VPCSecurityGroupIdList',
+  identityBinding: 'IdentityBinding',
+  throttlingBurstLimit: 'ThrottlingBurstLimit',
+  throttlingRateLimit: 'ThrottlingRateLimit',
+  configureApiGatewayAccount: 'ConfigureApiGatewayAccount',
+} as const;
+
+/** Condition names of the streaming template. */
+export const STREAMING_CONDITIONS = {
+  xrayEnabled: 'XrayEnabled',
+  vpcEnabled: 'VpcEnabled',
+  logsNeverExpire: 'LogsNeverExpire',
+  configureApiGatewayAccount: 'ConfigureApiGatewayAccountEnabled',
+} as const;
+
+/** Id of the `QnaStreaming` inside the template; left out of logical ids (`WebSocketApi`, …). */
+export const STREAMING_CONSTRUCT_ID = 'Streaming';
+
+/** The S3 key (relative to BootstrapPrefix) of the streaming template itself. */
+export const STREAMING_TEMPLATE_KEY = 'templates/streaming.json';
+
+export interface StreamingStackProps {
+  /** Prefix-relative S3 keys of the Lambda zips (scripts/lib/lambda-assets.ts). */
+  readonly assetKeys: LambdaAssetKeys;
+  /** @default 'qna-streaming' */
+  readonly stackName?: string;
+}
+
+export class StreamingStack extends ReadableStack {
+  readonly streaming: QnaStreaming;
+
+  constructor(scope: Construct, id: string, props: StreamingStackProps) {
+    super(scope, id, {
+      stackName: props.stackName ?? 'qna-streaming',
+      description:
+        'qna-streaming: WebSocket API, session table and connection Lambda that stream LLM answers to QnABot / Lex Web UI chat clients word by word.',
+      transparentIds: [STREAMING_CONSTRUCT_ID],
+    });
+    const p = STREAMING_PARAMETERS;
+    const c = STREAMING_CONDITIONS;
+
+    const bootstrapBucket = new CfnParameter(this, p.bootstrapBucket, {
+      type: 'String',
+      description: 'S3 bucket holding the Lambda zips (as uploaded by npm run package + publish).',
+    });
+    const bootstrapPrefix = new CfnParameter(this, p.bootstrapPrefix, {
+      type: 'String',
+      description: 'Key prefix of the artifacts in BootstrapBucket, without leading or trailing slash.',
+      allowedPattern: '^[^/](.*[^/])?$',
+      constraintDescription: 'must be non-empty and must not start or end with "/"',
+    });
+    const logRetention = new CfnParameter(this, p.logRetentionPeriod, {
+      type: 'Number',
+      default: 30,
+      allowedValues: LOG_RETENTION_DAYS.map(String),
+      description: 'Days to keep the access logs and Lambda logs; 0 keeps them forever.',
+    });
+    const xray = new CfnParameter(this, p.xraySetting, {
+      type: 'String',
+      default: 'FALSE',
+      allowedValues: ['TRUE', 'FALSE'],
+      description: 'TRUE turns on X-Ray active tracing of the connection Lambda.',
+    });
+    const subnets = new CfnParameter(this, p.vpcSubnetIdList, {
+      type: 'CommaDelimitedList',
+      default: '',
+      description:
+        'Subnet ids for the connection Lambda; leave empty to run outside a VPC. The subnets need a route to DynamoDB (e.g. a gateway endpoint).',
+    });
+    const securityGroups = new CfnParameter(this, p.vpcSecurityGroupIdList, {
+      type: 'CommaDelimitedList',
+      default: '',
+      description: 'Security group ids for the connection Lambda; used only together with VPCSubnetIdList.',
+    });
+    const identityBinding = new CfnParameter(this, p.identityBinding, {
+      type: 'String',
+      default: 'WHEN_PRESENT',
+      allowedValues: [...IDENTITY_BINDINGS],
+      description:
+        'WHEN_PRESENT: a Cognito-signed $connect must use its identity id as sessionId. REQUIRED: every connection must be Cognito-signed that way.',
+    });
+    const burst = new CfnParameter(this, p.throttlingBurstLimit, {
+      type: 'Number',
+      default: 500,
+      minValue: 1,
+      description: 'Burst limit of every route of the Prod stage.',
+    });
+    const rate = new CfnParameter(this, p.throttlingRateLimit, {
+      type: 'Number',
+      default: 1000,
+      minValue: 1,
+      description: 'Steady-state requests per second of every route of the Prod stage.',
+    });
+    const configureAccount = new CfnParameter(this, p.configureApiGatewayAccount, {
+      type: 'String',
+      default: 'FALSE',
+      allowedValues: ['TRUE', 'FALSE'],
+      description:
+        'TRUE sets the region-wide API Gateway CloudWatch Logs role (needed once per account and region for WebSocket access logs). Leave FALSE if it is already set: it is shared by every API in the region.',
+    });
+
+    const xrayEnabled = new CfnCondition(this, c.xrayEnabled, {
+      expression: Fn.conditionEquals(xray.valueAsString, 'TRUE'),
+    });
+    // Both lists must be given; one without the other would deploy a broken VPC config.
+    const vpcEnabled = new CfnCondition(this, c.vpcEnabled, {
+      expression: Fn.conditionAnd(
+        Fn.conditionNot(Fn.conditionEquals(Fn.join('', subnets.valueAsList), '')),
+        Fn.conditionNot(Fn.conditionEquals(Fn.join('', securityGroups.valueAsList), '')),
+      ),
+    });
+    const logsNeverExpire = new CfnCondition(this, c.logsNeverExpire, {
+      expression: Fn.conditionEquals(logRetention.valueAsString, '0'),
+    });
+    const accountEnabled = new CfnCondition(this, c.configureApiGatewayAccount, {
+      expression: Fn.conditionEquals(configureAccount.valueAsString, 'TRUE'),
+    });
+
+    const connectionKey = props.assetKeys[findLambdaAsset('connection').name];
+    if (!connectionKey) throw new StreamingTemplateError('assetKeys has no key for the "connection" Lambda');
+    const code = Code.fromBucket(
+      Bucket.fromBucketName(this, 'BootstrapBucketRef', bootstrapBucket.valueAsString),
+      Fn.join('/', [bootstrapPrefix.valueAsString, connectionKey]),
+    );
+
+    this.streaming = new QnaStreaming(this, STREAMING_CONSTRUCT_ID, {
+      code,
+      logRetentionDays: Token.asNumber(
+        Fn.conditionIf(logsNeverExpire.logicalId, Aws.NO_VALUE, logRetention.valueAsNumber),
+      ),
+      identityBinding: identityBinding.valueAsString,
+      throttlingBurstLimit: burst.valueAsNumber,
+      throttlingRateLimit: rate.valueAsNumber,
+      tracing: xrayEnabled,
+      vpc: {
+        subnetIds: subnets.valueAsList,
+        securityGroupIds: securityGroups.valueAsList,
+        enabled: vpcEnabled,
+      },
+      apiName: Fn.join('-', [Aws.STACK_NAME, 'streaming']),
+    });
+
+    // WebSocket stage logging needs the account-level API Gateway CloudWatch role. Setting it is
+    // a region-wide side effect (every API in the region uses that role), so it happens only when
+    // asked for. The role is retained on delete: the account setting keeps pointing at it.
+    const accountRole = new CfnRole(this, 'ApiGatewayCloudWatchRole', {
+      description: 'Lets API Gateway write access and execution logs of every API in this region.',
+      assumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'apigateway.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      },
+      managedPolicyArns: [
+        Fn.join('', [
+          'arn:',
+          Aws.PARTITION,
+          ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+        ]),
+      ],
+    });
+    accountRole.cfnOptions.condition = accountEnabled;
+    accountRole.cfnOptions.deletionPolicy = CfnDeletionPolicy.RETAIN;
+    accountRole.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
+    const account = new CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: accountRole.attrArn });
+    account.cfnOptions.condition = accountEnabled;
+    // DependsOn cannot name a resource that may not exist; a conditional reference in Metadata
+    // orders the stage after the account setting when (and only when) it is created.
+    this.streaming.stage.cfnOptions.metadata = {
+      ApiGatewayAccount: Fn.conditionIf(accountEnabled.logicalId, account.ref, ''),
+    };
+
+    const o = STREAMING_OUTPUTS;
+    const s = this.streaming;
+    new CfnOutput(this, o.webSocketEndpoint, {
+      value: s.webSocketEndpoint,
+      description: 'wss:// URL chat clients connect to (paste into the Lex Web UI / plugin config).',
+    });
+    new CfnOutput(this, o.callbackUrl, {
+      value: s.callbackUrl,
+      description: 'https:// @connections endpoint publishers post to.',
+    });
+    new CfnOutput(this, o.apiId, { value: s.apiId, description: 'Id of the WebSocket API.' });
+    new CfnOutput(this, o.tableName, { value: s.tableName, description: 'Session table name.' });
+    new CfnOutput(this, o.tableArn, { value: s.tableArn, description: 'Session table ARN.' });
+    new CfnOutput(this, o.lambdaArn, { value: s.functionArn, description: 'Connection Lambda ARN.' });
+    new CfnOutput(this, o.publisherPolicyArn, {
+      value: s.publisherPolicyArn,
+      description: 'Managed policy to attach to the role of a Lambda that streams answers.',
+    });
+
+    acknowledgeStreamingTemplate(this, this.streaming, accountRole);
+
+    this.templateOptions.metadata = {
+      'AWS::CloudFormation::Interface': {
+        ParameterGroups: [
+          { Label: { default: 'Artifacts' }, Parameters: [p.bootstrapBucket, p.bootstrapPrefix] },
+          {
+            Label: { default: 'Security and limits' },
+            Parameters: [p.identityBinding, p.throttlingBurstLimit, p.throttlingRateLimit],
+          },
+          {
+            Label: { default: 'Operations' },
+            Parameters: [p.logRetentionPeriod, p.xraySetting, p.configureApiGatewayAccount],
+          },
+          { Label: { default: 'Network' }, Parameters: [p.vpcSubnetIdList, p.vpcSecurityGroupIdList] },
+        ],
+      },
+    };
+  }
+}
