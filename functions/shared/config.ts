@@ -9,6 +9,7 @@ import {
   IDENTITY_BINDINGS,
   type IdentityBinding,
   MAX_CONNECTION_SECONDS,
+  MAX_FRAME_BYTES,
 } from './constants';
 import { ConfigurationError } from './errors';
 
@@ -67,4 +68,75 @@ export function readConnectionConfig(env: Env = process.env): ConnectionConfig {
       7 * 24 * 60 * 60,
     ),
   };
+}
+
+/** Settings of a publisher (a fulfillment Lambda or QnABot hook that streams answers). */
+export interface PublisherConfig {
+  tableName: string;
+  /** `https://…/Prod`, the `@connections` endpoint. */
+  callbackUrl: string;
+  /** `wss://…/Prod`, when set: a session attribute naming this endpoint is accepted for compatibility. */
+  webSocketEndpoint?: string;
+  coalesceWindowMs: number;
+  coalesceMaxBytes: number;
+  sessionPollMs: number;
+  /** Model settings of the example Lambdas (hook arguments override them). */
+  modelId?: string;
+  systemPrompt?: string;
+  maxTokens: number;
+}
+
+/** Defaults of the publisher; the reasoning behind the coalescing values is in functions/streaming/coalescer.ts. */
+export const PUBLISHER_DEFAULTS = {
+  coalesceWindowMs: 250,
+  coalesceMaxBytes: 4096,
+  sessionPollMs: 350,
+  maxTokens: 1024,
+} as const;
+
+function optionalUrl(env: Env, name: string, schemes: readonly string[]): string | undefined {
+  const raw = optionalString(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch (error) {
+    throw new ConfigurationError(`${name} must be a URL, got "${raw}"`, { cause: error });
+  }
+  if (!schemes.includes(url.protocol)) {
+    throw new ConfigurationError(`${name} must start with ${schemes.join(' or ')}, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+export function readPublisherConfig(env: Env = process.env): PublisherConfig {
+  const callbackUrl = optionalUrl(env, ENV.callbackUrl, ['https:', 'http:']);
+  if (!callbackUrl) throw new ConfigurationError(`${ENV.callbackUrl} is required`);
+  const config: PublisherConfig = {
+    tableName: requireString(env, ENV.tableName),
+    callbackUrl,
+    coalesceWindowMs: optionalInteger(
+      env,
+      ENV.coalesceWindowMs,
+      PUBLISHER_DEFAULTS.coalesceWindowMs,
+      0,
+      5000,
+    ),
+    coalesceMaxBytes: optionalInteger(
+      env,
+      ENV.coalesceMaxBytes,
+      PUBLISHER_DEFAULTS.coalesceMaxBytes,
+      1,
+      MAX_FRAME_BYTES,
+    ),
+    sessionPollMs: optionalInteger(env, ENV.sessionPollMs, PUBLISHER_DEFAULTS.sessionPollMs, 50, 700),
+    maxTokens: optionalInteger(env, ENV.maxTokens, PUBLISHER_DEFAULTS.maxTokens, 1, 200_000),
+  };
+  const webSocketEndpoint = optionalUrl(env, ENV.webSocketEndpoint, ['wss:', 'ws:']);
+  if (webSocketEndpoint) config.webSocketEndpoint = webSocketEndpoint;
+  const modelId = optionalString(env, ENV.modelId);
+  if (modelId) config.modelId = modelId;
+  const systemPrompt = optionalString(env, ENV.systemPrompt);
+  if (systemPrompt) config.systemPrompt = systemPrompt;
+  return config;
 }

@@ -16,6 +16,18 @@ export const ENV = {
   /** Seconds a connection item lives (API Gateway closes sockets after 2 h). */
   sessionTtlSeconds: 'STREAMING_SESSION_TTL_SECONDS',
   logLevel: 'LOG_LEVEL',
+  /** Publisher: milliseconds text is coalesced after the first post (see functions/streaming/coalescer.ts). */
+  coalesceWindowMs: 'STREAMING_COALESCE_WINDOW_MS',
+  /** Publisher: buffered UTF-8 bytes that trigger a post before the window ends. */
+  coalesceMaxBytes: 'STREAMING_COALESCE_MAX_BYTES',
+  /** Publisher: milliseconds between re-reads of the session's connections (new tabs, cancel). */
+  sessionPollMs: 'STREAMING_SESSION_POLL_MS',
+  /** Example Lambdas: Bedrock model id (or inference profile) used when the hook names none. */
+  modelId: 'STREAMING_MODEL_ID',
+  /** Example Lambdas: system prompt used when the hook names none. */
+  systemPrompt: 'STREAMING_SYSTEM_PROMPT',
+  /** Example Lambdas: maximum output tokens of one answer. */
+  maxTokens: 'STREAMING_MAX_TOKENS',
 } as const;
 
 /** Session table layout. */
