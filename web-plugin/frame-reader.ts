@@ -1,0 +1,108 @@
+/**
+ * Reading json-protocol frames: parsing with validation, and per-turn bookkeeping so the client
+ * drops frames of an old or cancelled turn, drops duplicates (two sockets overlap while the
+ * connection is renewed) and reports gaps in `seq` (lost frames).
+ */
+import { FRAME_VERSION, type Frame } from '../functions/shared/frames';
+
+export type ParseResult = { ok: true; frame: Frame } | { ok: false; reason: string };
+
+const FRAME_TYPES = new Set(['start', 'delta', 'citation', 'end', 'error']);
+
+/** Parses one WebSocket message of the json protocol. */
+export function parseJsonFrame(data: string): ParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return { ok: false, reason: `not JSON: ${data.slice(0, 80)}` };
+  }
+  if (typeof value !== 'object' || value === null) return { ok: false, reason: 'not an object' };
+  const frame = value as Record<string, unknown>;
+  if (frame.v !== FRAME_VERSION) return { ok: false, reason: `unsupported frame version ${String(frame.v)}` };
+  if (typeof frame.type !== 'string' || !FRAME_TYPES.has(frame.type)) {
+    return { ok: false, reason: `unknown frame type ${String(frame.type)}` };
+  }
+  if (typeof frame.turnId !== 'string') return { ok: false, reason: 'turnId missing' };
+  if (typeof frame.seq !== 'number' || !Number.isInteger(frame.seq) || frame.seq < 0) {
+    return { ok: false, reason: 'seq missing' };
+  }
+  if (frame.type === 'delta' && typeof frame.text !== 'string')
+    return { ok: false, reason: 'delta without text' };
+  if (frame.type === 'citation' && !Array.isArray(frame.citations)) {
+    return { ok: false, reason: 'citation without citations' };
+  }
+  if (frame.type === 'error' && (typeof frame.code !== 'string' || typeof frame.message !== 'string')) {
+    return { ok: false, reason: 'error without code/message' };
+  }
+  return { ok: true, frame: value as Frame };
+}
+
+export type TurnVerdict =
+  /** Deliver; `gap` is set when frames before this one never arrived. */
+  | { kind: 'deliver'; gap?: { expected: number; received: number } }
+  /** Frame of a turn that ended, was replaced by a newer turn, or was cancelled. */
+  | { kind: 'stale' }
+  /** A `seq` already delivered (the same frame over a second socket). */
+  | { kind: 'duplicate' };
+
+/** How many finished turn ids are remembered (older ones are forgotten). */
+const REMEMBERED_TURNS = 64;
+
+export class TurnTracker {
+  private current: { turnId: string; nextSeq: number } | undefined;
+  private readonly finished = new Set<string>();
+  private readonly cancelled = new Set<string>();
+
+  /** Turn currently streaming, if any. */
+  get activeTurnId(): string | undefined {
+    return this.current?.turnId;
+  }
+
+  accept(frame: Frame): TurnVerdict {
+    // Frames outside any turn (an error answering an unknown action) are always delivered.
+    if (frame.turnId === '') return { kind: 'deliver' };
+    if (this.finished.has(frame.turnId)) {
+      // The `end` of a turn the user cancelled still tells the page that the turn stopped.
+      if (frame.type === 'end' && this.cancelled.delete(frame.turnId)) return { kind: 'deliver' };
+      return { kind: 'stale' };
+    }
+    if (this.current?.turnId !== frame.turnId) {
+      if (this.current) this.finish(this.current.turnId);
+      this.current = { turnId: frame.turnId, nextSeq: 0 };
+    }
+    const turn = this.current;
+    if (frame.seq < turn.nextSeq) return { kind: 'duplicate' };
+    const verdict: TurnVerdict =
+      frame.seq > turn.nextSeq
+        ? { kind: 'deliver', gap: { expected: turn.nextSeq, received: frame.seq } }
+        : { kind: 'deliver' };
+    turn.nextSeq = frame.seq + 1;
+    if (frame.type === 'end') {
+      this.finish(turn.turnId);
+      this.current = undefined;
+    }
+    return verdict;
+  }
+
+  /** Marks the active turn cancelled: its later frames are dropped, except its `end`. */
+  cancelActive(): string | undefined {
+    const turnId = this.current?.turnId;
+    if (turnId === undefined) return undefined;
+    this.finish(turnId);
+    this.cancelled.add(turnId);
+    this.current = undefined;
+    return turnId;
+  }
+
+  private finish(turnId: string): void {
+    this.finished.add(turnId);
+    if (this.finished.size > REMEMBERED_TURNS) {
+      const oldest = this.finished.values().next().value;
+      if (oldest !== undefined) {
+        this.finished.delete(oldest);
+        this.cancelled.delete(oldest);
+      }
+    }
+  }
+}
