@@ -14,20 +14,20 @@
  * - The pool id is fixed by default so a browser config survives restarts of the local stack.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ConfigurationError } from '../../functions/shared/errors';
 import { createLogger, type Logger } from '../../functions/shared/logger';
 import { type CredentialStore, DEV_ACCOUNT_ID, type LocalIdentity } from './credentials';
 import {
-  closeServer,
   isRecord,
   isStringMap,
   LocalAwsError,
-  listen,
+  type LocalRequest,
+  type LocalResponse,
   newRequestId,
   parseJsonObject,
   readBody,
   sendJson,
+  startLocalServer,
 } from './http-util';
 
 export const COGNITO_TARGET_PREFIX = 'AWSCognitoIdentityService.';
@@ -115,29 +115,32 @@ export async function startLocalCognitoIdentity(
   });
   const logger = options.logger ?? createLogger({ service: 'local-cognito-identity' });
 
-  const server = createServer((request, response) => {
-    handle(service, request, response).catch((error: unknown) => {
-      logger.error('unexpected failure', { error });
-      if (!response.headersSent) sendAwsJsonError(response, newRequestId(), internalError(error));
-      else response.destroy();
-    });
-  });
-  const address = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
-  logger.debug('listening', { endpoint: address.endpoint, identityPoolId });
+  const server = await startLocalServer(
+    (request, response) => {
+      handle(service, request, response).catch((error: unknown) => {
+        logger.error('unexpected failure', { error });
+        if (!response.headersSent) sendAwsJsonError(response, newRequestId(), internalError(error));
+        else response.destroy();
+      });
+    },
+    options.host ?? '127.0.0.1',
+    options.port ?? 0,
+  );
+  logger.debug('listening', { endpoint: server.endpoint, identityPoolId });
   return {
-    endpoint: address.endpoint,
-    port: address.port,
+    endpoint: server.endpoint,
+    port: server.port,
     identityPoolId,
     region,
     issued: () => service.issued.map((entry) => ({ ...entry })),
-    stop: () => closeServer(server),
+    stop: () => server.close(),
   };
 }
 
 async function handle(
   service: CognitoIdentityService,
-  request: IncomingMessage,
-  response: ServerResponse,
+  request: LocalRequest,
+  response: LocalResponse,
 ): Promise<void> {
   const requestId = newRequestId();
   try {
@@ -171,7 +174,7 @@ function awsJsonHeaders(requestId: string): Record<string, string> {
 }
 
 /** awsJson1_1 errors: the SDK reads the error name from `__type`. */
-function sendAwsJsonError(response: ServerResponse, requestId: string, error: LocalAwsError): void {
+function sendAwsJsonError(response: LocalResponse, requestId: string, error: LocalAwsError): void {
   sendJson(
     response,
     error.statusCode,

@@ -1,11 +1,12 @@
 /**
- * Small HTTP/1.1 helpers shared by the local AWS doubles (Cognito Identity, Lex V2 runtime):
- * listening on a chosen host/port, reading a bounded body, answering JSON, and one error type
- * that carries the AWS error code and HTTP status a double puts on the wire.
+ * Small HTTP helpers shared by the local AWS doubles (Cognito Identity, Lex V2 runtime): one port
+ * serving HTTP/1.1 and cleartext HTTP/2, reading a bounded body, answering JSON, and one error
+ * type that carries the AWS error code and HTTP status a double puts on the wire.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttp1Server, type IncomingMessage } from 'node:http';
+import { createServer as createHttp2Server, type Http2ServerRequest } from 'node:http2';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { QnaStreamingError } from '../../functions/shared/errors';
 
 /** A failure a local AWS double reports to its caller as an AWS error (`code` is the `__type`). */
@@ -24,42 +25,91 @@ export class LocalAwsError extends QnaStreamingError {
 /** AWS refuses bodies this large long before; a double never needs more. */
 export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
-export interface ListeningServer {
+/** A request as either protocol delivers it (the fields the doubles read). */
+export type LocalRequest = IncomingMessage | Http2ServerRequest;
+
+/** The part of a response (HTTP/1.1 or HTTP/2 compatibility API) the doubles write. */
+export interface LocalResponse {
+  readonly headersSent: boolean;
+  writeHead(statusCode: number, headers: Record<string, string>): unknown;
+  end(data: Uint8Array): unknown;
+  destroy(): unknown;
+}
+
+export type LocalRequestHandler = (request: LocalRequest, response: LocalResponse) => void;
+
+export interface LocalServer {
   host: string;
   port: number;
   /** `http://host:port`, what an SDK client takes as `endpoint`. */
   endpoint: string;
+  /** Stops accepting and drops every open connection (SDK clients keep them alive). */
+  close(): Promise<void>;
 }
 
-/** Starts `server` on `host:port` (port 0 picks a free one) and says where it listens. */
-export async function listen(server: Server, host: string, port: number): Promise<ListeningServer> {
+/** First bytes of the HTTP/2 connection preface (`PRI * HTTP/2.0`); no HTTP/1.1 method starts so. */
+const HTTP2_PREFACE_START = Buffer.from('PRI');
+
+/**
+ * Serves HTTP/1.1 and cleartext HTTP/2 (prior knowledge) on one port. Browsers speak HTTP/1.1 to
+ * `http://`, while some Node SDK clients (Lex V2 runtime, Bedrock runtime) default to HTTP/2, so a
+ * double that both call needs both. The first bytes of each connection pick the protocol.
+ */
+export async function startLocalServer(
+  handler: LocalRequestHandler,
+  host: string,
+  port: number,
+): Promise<LocalServer> {
+  const http1 = createHttp1Server(handler);
+  const http2 = createHttp2Server(handler);
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    const dropBeforeDispatch = () => socket.destroy();
+    socket.on('error', dropBeforeDispatch);
+    socket.once('data', (chunk: Buffer) => {
+      socket.pause();
+      socket.unshift(chunk);
+      socket.off('error', dropBeforeDispatch);
+      if (chunk.subarray(0, HTTP2_PREFACE_START.length).equals(HTTP2_PREFACE_START)) {
+        // The HTTP/2 session reads the unshifted bytes itself; resuming here would steal them.
+        http2.emit('connection', socket);
+      } else {
+        http1.emit('connection', socket);
+        socket.resume();
+      }
+    });
+  });
   await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    server.once('error', onError);
+    server.once('error', reject);
     server.listen(port, host, () => {
-      server.off('error', onError);
+      server.off('error', reject);
       resolve();
     });
   });
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { host: address.address, port: address.port, endpoint: `http://${urlHost}:${address.port}` };
+  return {
+    host: address.address,
+    port: address.port,
+    endpoint: `http://${urlHost}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
 }
 
-/** Stops accepting, drops keep-alive sockets (SDK clients keep them open) and waits for the close. */
-export function closeServer(server: Server): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
+/** Host the client addressed: `host` (HTTP/1.1, or sent explicitly over HTTP/2) else `:authority`. */
+export function requestHost(request: LocalRequest): string {
+  const host = request.headers.host ?? request.headers[':authority'];
+  return typeof host === 'string' ? host : '';
 }
 
 /** The whole request body, refusing more than `limit` bytes with a 413. */
-export async function readBody(request: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
+export async function readBody(request: LocalRequest, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -87,7 +137,7 @@ export function parseJsonObject(body: Buffer, errorCode: string): Record<string,
 }
 
 export function sendJson(
-  response: ServerResponse,
+  response: LocalResponse,
   statusCode: number,
   body: unknown,
   headers: Record<string, string> = {},
