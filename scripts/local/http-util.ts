@@ -31,6 +31,7 @@ export type LocalRequest = IncomingMessage | Http2ServerRequest;
 /** The part of a response (HTTP/1.1 or HTTP/2 compatibility API) the doubles write. */
 export interface LocalResponse {
   readonly headersSent: boolean;
+  setHeader(name: string, value: string): unknown;
   writeHead(statusCode: number, headers: Record<string, string>): unknown;
   end(data: Uint8Array): unknown;
   destroy(): unknown;
@@ -60,8 +61,9 @@ export async function startLocalServer(
   host: string,
   port: number,
 ): Promise<LocalServer> {
-  const http1 = createHttp1Server(handler);
-  const http2 = createHttp2Server(handler);
+  const withCors = corsHandler(handler);
+  const http1 = createHttp1Server(withCors);
+  const http2 = createHttp2Server(withCors);
   const sockets = new Set<Socket>();
   const server = createNetServer((socket) => {
     sockets.add(socket);
@@ -99,6 +101,31 @@ export async function startLocalServer(
         server.close((error) => (error ? reject(error) : resolve()));
         for (const socket of sockets) socket.destroy();
       }),
+  };
+}
+
+/** Headers a browser may read from a cross-origin answer (the SDK reads the request id and error type). */
+const EXPOSED_HEADERS = 'x-amzn-requestid, x-amzn-errortype, x-amz-request-id, date';
+
+/**
+ * CORS as the real Cognito Identity and Lex runtime endpoints answer it: any origin, preflight
+ * (`OPTIONS`, unsigned) answered before auth, so a page on another local port can call the double.
+ */
+function corsHandler(handler: LocalRequestHandler): LocalRequestHandler {
+  return (request, response) => {
+    response.setHeader('access-control-allow-origin', '*');
+    response.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
+      const requested = request.headers['access-control-request-headers'];
+      response.writeHead(204, {
+        'access-control-allow-methods': 'GET, POST, PUT, DELETE',
+        'access-control-allow-headers': typeof requested === 'string' && requested ? requested : '*',
+        'access-control-max-age': '86400',
+      });
+      response.end(new Uint8Array());
+      return;
+    }
+    handler(request, response);
   };
 }
 
