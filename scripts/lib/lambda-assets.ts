@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { buildSync } from 'esbuild';
 import { ZipFile } from 'yazl';
 import { QnaStreamingError } from '../../functions/shared/errors';
 
@@ -91,16 +91,17 @@ export function lambdaAssetExists(asset: LambdaAsset, options: BundleOptions = {
  * Bundles one entry into a single minified CommonJS file for Node 22. The output depends only on
  * the sources (paths are relative to `rootDir`, no source map, no timestamps), so its hash is stable.
  * The AWS SDK is bundled too: the code runs against the SDK version it was tested with, not
- * whatever version the Lambda runtime happens to ship.
+ * whatever version the Lambda runtime happens to ship. Synchronous, so templates can be synthesized
+ * synchronously; `bundleLambda` is the same as a promise.
  */
-export async function bundleLambda(asset: LambdaAsset, options: BundleOptions = {}): Promise<LambdaBundle> {
+export function bundleLambdaSync(asset: LambdaAsset, options: BundleOptions = {}): LambdaBundle {
   const rootDir = options.rootDir ?? REPO_ROOT;
   const entry = path.resolve(rootDir, asset.entry);
   if (!existsSync(entry)) {
     throw new LambdaAssetError(`Lambda asset "${asset.name}": entry file ${asset.entry} does not exist`);
   }
   try {
-    const result = await build({
+    const result = buildSync({
       entryPoints: [entry],
       absWorkingDir: rootDir,
       bundle: true,
@@ -129,6 +130,10 @@ export async function bundleLambda(asset: LambdaAsset, options: BundleOptions = 
       cause: error,
     });
   }
+}
+
+export async function bundleLambda(asset: LambdaAsset, options: BundleOptions = {}): Promise<LambdaBundle> {
+  return bundleLambdaSync(asset, options);
 }
 
 /**
@@ -170,9 +175,9 @@ export interface BundleAllResult {
  * Bundles every registered asset. Optional assets without an entry file are skipped (with a
  * reason); a missing required one is an error.
  */
-export async function bundleAllLambdas(
+export function bundleAllLambdasSync(
   options: BundleOptions & { readonly assets?: readonly LambdaAsset[] } = {},
-): Promise<BundleAllResult> {
+): BundleAllResult {
   const bundles: LambdaBundle[] = [];
   const skipped: SkippedLambdaAsset[] = [];
   for (const asset of options.assets ?? LAMBDA_ASSETS) {
@@ -183,9 +188,15 @@ export async function bundleAllLambdas(
       });
       continue;
     }
-    bundles.push(await bundleLambda(asset, options));
+    bundles.push(bundleLambdaSync(asset, options));
   }
   return { bundles, skipped };
+}
+
+export async function bundleAllLambdas(
+  options: BundleOptions & { readonly assets?: readonly LambdaAsset[] } = {},
+): Promise<BundleAllResult> {
+  return bundleAllLambdasSync(options);
 }
 
 /** Asset name → prefix-relative S3 key, as the templates reference them. */

@@ -1,0 +1,52 @@
+/** Public names of the templates package (explicit re-exports only). */
+export { StreamingTemplateError } from './errors';
+export {
+  acknowledgeExampleFunction,
+  acknowledgeFinding,
+  acknowledgeQnaStreaming,
+  acknowledgeStreamingTemplate,
+  addNagChecks,
+  listAcknowledgements,
+  type RecordedAcknowledgement,
+} from './nag';
+export { ParentExampleStack, type ParentExampleStackProps } from './parent-example-stack';
+export {
+  addBootstrapParameters,
+  addStreamingToParent,
+  type BootstrapParameters,
+  fragmentFromTemplate,
+  PARENT_NAMES,
+  type ParentFragment,
+  ParentFragmentStack,
+  type ParentStreaming,
+  type StreamingOutputName,
+} from './parent-fragment';
+export { newTemplateApp, ReadableStack, type ReadableStackProps } from './readable-stack';
+export {
+  LOG_RETENTION_DAYS,
+  QnaStreaming,
+  type QnaStreamingProps,
+  type QnaStreamingVpcProps,
+  STREAMING_IDS,
+  STREAMING_LAMBDA_HANDLER,
+  STREAMING_LAMBDA_RUNTIME,
+  STREAMING_STAGE_NAME,
+} from './streaming-construct';
+export {
+  STREAMING_CONDITIONS,
+  STREAMING_CONSTRUCT_ID,
+  STREAMING_OUTPUTS,
+  STREAMING_PARAMETERS,
+  STREAMING_TEMPLATE_KEY,
+  StreamingStack,
+  type StreamingStackProps,
+} from './streaming-stack';
+export {
+  createTemplateApp,
+  type SynthesizedTemplates,
+  type SynthTemplatesOptions,
+  synthTemplates,
+  TEMPLATE_FILES,
+  type TemplateApp,
+  type TemplateJson,
+} from './synth-templates';
