@@ -26,6 +26,7 @@ import type {
   LexV2Message,
   LexV2Result,
 } from 'aws-lambda';
+import { SESSION_ID_PATTERN } from '../../functions/shared/constants';
 import { ConfigurationError } from '../../functions/shared/errors';
 import { createLogger, type Logger } from '../../functions/shared/logger';
 import type { CredentialStore, LocalIdentity } from './credentials';
@@ -72,7 +73,6 @@ export const DEFAULT_BOT_ALIAS_ID = 'TSTALIASID';
 export const DEFAULT_LOCALE_ID = 'en_US';
 export const DEFAULT_INTENT_NAME = 'FallbackIntent';
 export const MAX_TEXT_LENGTH = 1024;
-const SESSION_ID_PATTERN = /^[0-9a-zA-Z._:-]{2,100}$/;
 
 export interface LocalLexRuntimeOptions {
   /** Who may call: requests must be SigV4-signed with credentials registered here. */
