@@ -1,0 +1,69 @@
+import { ExecuteApiError, gatewayConfigFromTemplate } from '../../scripts/local/execute-api';
+import { streamingTemplate } from '../support/templates';
+import { fixtureTemplate, LAMBDA_ID } from './helpers';
+
+describe('gatewayConfigFromTemplate', () => {
+  it('reads routes, authorization, integrations, route responses and the stage of the streaming API', () => {
+    // Act
+    const config = gatewayConfigFromTemplate(fixtureTemplate());
+
+    // Assess
+    expect(config.routeSelectionExpression).toBe('$request.body.action');
+    expect(config.stageName).toBe('Prod');
+    expect(config.throttling).toEqual({ burstLimit: 500, rateLimit: 1000 });
+    expect(Object.keys(config.routes).sort()).toEqual([
+      '$connect',
+      '$default',
+      '$disconnect',
+      'cancel',
+      'ping',
+    ]);
+    expect(config.routes.$connect).toMatchObject({
+      authorizationType: 'AWS_IAM',
+      integration: { type: 'AWS_PROXY', lambdaLogicalId: LAMBDA_ID },
+      throttling: { burstLimit: 50, rateLimit: 100 },
+    });
+    expect(config.routes.$disconnect?.authorizationType).toBe('NONE');
+    expect(config.routes.$default).toMatchObject({
+      routeResponseSelectionExpression: '$default',
+      routeResponseKeys: ['$default'],
+    });
+    expect(config.routes.cancel).toMatchObject({ integration: { type: 'AWS_PROXY' }, routeResponseKeys: [] });
+    expect(config.routes.ping?.integration).toEqual({ logicalId: 'PingIntegration3C4D5E6F', type: 'MOCK' });
+  });
+
+  it('names the integration whose URI does not lead to a Lambda function', () => {
+    const template = fixtureTemplate();
+    const integration = template.Resources?.WebSocketApicancelRouteIntegration99AABBCC;
+    if (integration?.Properties)
+      integration.Properties.IntegrationUri = 'arn:aws:apigateway:us-east-1:lambda:path/unknown';
+
+    expect(() => gatewayConfigFromTemplate(template)).toThrow(
+      new ExecuteApiError(
+        'integration WebSocketApicancelRouteIntegration99AABBCC: expected IntegrationUri to reference one AWS::Lambda::Function, found none',
+      ),
+    );
+  });
+
+  it('refuses a template without a WebSocket API', () => {
+    expect(() => gatewayConfigFromTemplate({ Resources: {} })).toThrow(/no WEBSOCKET AWS::ApiGatewayV2::Api/);
+  });
+
+  it('reads the synthesized streaming template', () => {
+    const config = gatewayConfigFromTemplate(
+      streamingTemplate() as Parameters<typeof gatewayConfigFromTemplate>[0],
+    );
+
+    expect(config.stageName).toBe('Prod');
+    expect(config.routeSelectionExpression).toBe('$request.body.action');
+    expect(config.routes.$connect?.authorizationType).toBe('AWS_IAM');
+    expect(config.routes.$connect?.integration?.type).toBe('AWS_PROXY');
+    expect(config.routes.ping?.integration?.type).toBe('MOCK');
+    expect(config.routes.ping?.routeResponseKeys).toEqual([]);
+    expect(config.routes.$default?.routeResponseKeys).toEqual(['$default']);
+    expect(config.routes.cancel?.integration?.type).toBe('AWS_PROXY');
+    expect(config.routes.$disconnect?.integration?.lambdaLogicalId).toBe(
+      config.routes.$connect?.integration?.lambdaLogicalId,
+    );
+  });
+});
