@@ -24,6 +24,8 @@ export interface KnowledgeBaseAnswer {
 export const KNOWLEDGE_BASE_BUCKET = 'local-knowledge-base';
 /** Entries scoring below this are not considered a match. */
 export const MIN_MATCH_SCORE = 2;
+/** Further matches are cited only when they score at least this share of the best one. */
+export const RELATED_SCORE_RATIO = 0.4;
 
 export function documentUri(entry: Pick<KnowledgeBaseEntry, 'slug'>): string {
   return `s3://${KNOWLEDGE_BASE_BUCKET}/${entry.slug}.md`;
@@ -85,8 +87,10 @@ export class KnowledgeBase {
 
   /** The answer to a question: the best entry's answer, or a polite fallback. */
   answer(question: string, limit = 3): KnowledgeBaseAnswer {
-    const matches = this.search(question, limit);
-    const best = matches[0];
+    const found = this.search(question, limit);
+    const best = found[0];
+    // Weak neighbours of a strong match are noise, not sources.
+    const matches = found.filter((match) => best && match.score >= best.score * RELATED_SCORE_RATIO);
     return { text: best ? best.entry.answer : FALLBACK_ANSWER, matches };
   }
 
