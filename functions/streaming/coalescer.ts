@@ -9,8 +9,8 @@
  *
  * Defaults (PUBLISHER_DEFAULTS in functions/shared/config.ts): window 250 ms, 4 KB.
  * At 100 tokens/s with 1–5 tokens per chunk the model sends 20–100 chunks/s (≈33 on average); a
- * naive publisher posts that often. One emit per 250 ms is ≤ 4 posts/s, i.e. ≤ 1/5 of naive even in
- * the least favourable case (every chunk 5 tokens: 20 chunks/s), ~1/8 on average. The added lag is at
+ * naive publisher posts that often. One emit per 250 ms is ≤ 4 posts/s: ~1/8 of naive on average, and
+ * 1/5 (plus the immediate first post) in the least favourable case (every chunk 5 tokens: 20 chunks/s). The added lag is at
  * most 250 ms — below what a reader notices on text that arrives word by word, and 4 updates a second
  * still reads as live typing. 4 KB is ~1000 tokens: it never triggers at ordinary speeds (a 250 ms
  * window holds ~100 bytes at 100 tokens/s) and only bounds memory and frame size on bulk bursts.

@@ -1,0 +1,121 @@
+import { PUBLISHER_DEFAULTS } from '../../functions/shared/config';
+import { Coalescer } from '../../functions/streaming/coalescer';
+import { ManualClock } from './manual-clock';
+
+function setup(windowMs = 250, maxBytes = 4096) {
+  const clock = new ManualClock();
+  const emitted: { at: number; text: string }[] = [];
+  const coalescer = new Coalescer({
+    windowMs,
+    maxBytes,
+    clock,
+    emit: (text) => emitted.push({ at: clock.now(), text }),
+  });
+  return { clock, emitted, coalescer };
+}
+
+describe('Coalescer', () => {
+  it('emits the first text at once and coalesces what follows within one window', () => {
+    // Prepare
+    const { clock, emitted, coalescer } = setup(250);
+    // Act
+    coalescer.push('Hello');
+    clock.advance(30);
+    coalescer.push(' wor');
+    clock.advance(30);
+    coalescer.push('ld');
+    // Assess
+    expect(emitted).toEqual([{ at: 0, text: 'Hello' }]);
+    clock.advance(190);
+    expect(emitted).toEqual([
+      { at: 0, text: 'Hello' },
+      { at: 250, text: ' world' },
+    ]);
+  });
+
+  it('emits at once when the buffer reaches maxBytes, counting UTF-8 bytes', () => {
+    // Prepare
+    const { emitted, coalescer } = setup(250, 8);
+    coalescer.push('a');
+    // Act: 3 × 3-byte CJK characters = 9 bytes ≥ 8
+    coalescer.push('日本');
+    coalescer.push('語');
+    // Assess
+    expect(emitted.map((e) => e.text)).toEqual(['a', '日本語']);
+  });
+
+  it('emits immediately after an idle pause longer than the window', () => {
+    const { clock, emitted, coalescer } = setup(250);
+    coalescer.push('first');
+    clock.advance(1000);
+    coalescer.push(' again');
+    expect(emitted.map((e) => e.text)).toEqual(['first', ' again']);
+  });
+
+  it('flush emits the rest at once and cancels the pending timer', () => {
+    const { clock, emitted, coalescer } = setup(250);
+    coalescer.push('a');
+    coalescer.push('b');
+    coalescer.flush();
+    clock.advance(1000);
+    expect(emitted.map((e) => e.text)).toEqual(['a', 'b']);
+    expect(coalescer.pending).toBe('');
+  });
+
+  it('with the defaults, posts at most 1/5 of one-per-chunk at 100 tokens/s and 1–5 tokens per chunk, with small lag', () => {
+    // Prepare: a 20 s answer, 100 tokens/s, chunk sizes cycling 1..5 tokens of "tok " (4 chars)
+    const { clock, emitted, coalescer } = setup(
+      PUBLISHER_DEFAULTS.coalesceWindowMs,
+      PUBLISHER_DEFAULTS.coalesceMaxBytes,
+    );
+    const pushedAt: number[] = [];
+    let chunks = 0;
+    let text = '';
+    // Act
+    for (let t = 0, i = 0; t < 20_000; i++) {
+      const tokens = (i % 5) + 1;
+      const piece = 'tok '.repeat(tokens);
+      coalescer.push(piece);
+      text += piece;
+      for (let k = 0; k < piece.length; k++) pushedAt.push(clock.now());
+      chunks++;
+      const gap = tokens * 10; // 100 tokens/s
+      clock.advance(gap);
+      t += gap;
+    }
+    coalescer.flush();
+    // Assess: nothing lost, order kept, ≤ 1/5 of the naive post count
+    expect(emitted.map((e) => e.text).join('')).toBe(text);
+    expect(emitted.length).toBeLessThanOrEqual(chunks / 5);
+    // and no character waited longer than one window
+    let offset = 0;
+    for (const emit of emitted) {
+      for (let k = 0; k < emit.text.length; k++) {
+        expect(emit.at - (pushedAt[offset + k] ?? 0)).toBeLessThanOrEqual(
+          PUBLISHER_DEFAULTS.coalesceWindowMs,
+        );
+      }
+      offset += emit.text.length;
+    }
+  });
+
+  it('stays at 1/5 (plus the immediate first post) when every chunk carries 5 tokens, the least favourable case', () => {
+    const { clock, emitted, coalescer } = setup(
+      PUBLISHER_DEFAULTS.coalesceWindowMs,
+      PUBLISHER_DEFAULTS.coalesceMaxBytes,
+    );
+    let chunks = 0;
+    for (let t = 0; t < 10_000; t += 50) {
+      coalescer.push('five tokens in one chunk ');
+      chunks++;
+      clock.advance(50);
+    }
+    coalescer.flush();
+    expect(emitted.length).toBeLessThanOrEqual(chunks / 5 + 1);
+  });
+
+  it('rejects a nonsensical configuration with the bad value in the message', () => {
+    expect(() => new Coalescer({ windowMs: -1, maxBytes: 10, emit: () => undefined })).toThrow(/-1/);
+    expect(() => new Coalescer({ windowMs: 10, maxBytes: 0, emit: () => undefined })).toThrow(/0/);
+  });
+});

@@ -1,0 +1,148 @@
+import type { LexV2Event } from 'aws-lambda';
+import { readPublisherConfig } from '../../functions/shared/config';
+import { createLogger } from '../../functions/shared/logger';
+import { resolveModelSettings } from '../../functions/streaming/answer-flows';
+import {
+  EMPTY_ANSWER_MESSAGE,
+  lexV2CloseResponse,
+  readLexV2Event,
+} from '../../functions/streaming/lex-fulfillment';
+import { applyAnswerToQnabotEvent, readQnabotHookEvent } from '../../functions/streaming/qnabot-hook';
+import { checkStreamingAttributes } from '../../functions/streaming/session-attributes';
+
+const config = readPublisherConfig({
+  STREAMING_TABLE_NAME: 'sessions',
+  STREAMING_CALLBACK_URL: 'https://abc123.execute-api.us-east-1.amazonaws.com/Prod',
+  STREAMING_WEBSOCKET_ENDPOINT: 'wss://abc123.execute-api.us-east-1.amazonaws.com/Prod',
+  STREAMING_MODEL_ID: 'env-model',
+});
+
+describe('readPublisherConfig', () => {
+  it('fails with "X is required" when the callback URL or table is missing', () => {
+    expect(() => readPublisherConfig({ STREAMING_TABLE_NAME: 't' })).toThrow(
+      'STREAMING_CALLBACK_URL is required',
+    );
+    expect(() => readPublisherConfig({ STREAMING_CALLBACK_URL: 'https://x/Prod' })).toThrow(
+      'STREAMING_TABLE_NAME is required',
+    );
+    expect(() =>
+      readPublisherConfig({ STREAMING_TABLE_NAME: 't', STREAMING_CALLBACK_URL: 'ftp://x' }),
+    ).toThrow(/ftp:\/\/x/);
+  });
+});
+
+describe('QnABot hook helpers', () => {
+  it('reads the Lex V2 session id, the question, attributes and JSON hook arguments', () => {
+    const event = {
+      req: {
+        question: 'What is streaming?',
+        _event: {
+          sessionId: 'us-east-1:abc',
+          sessionState: { sessionAttributes: { streamingEndpoint: 'x' } },
+        },
+        _settings: { STREAMING_SYSTEM_PROMPT: 'Be brief.' },
+      },
+      res: { message: 'placeholder', result: { args: ['{"modelId":"arg-model","maxTokens":"200"}'] } },
+    };
+    const request = readQnabotHookEvent(event);
+    expect(request).toMatchObject({
+      sessionId: 'us-east-1:abc',
+      question: 'What is streaming?',
+      sessionAttributes: { streamingEndpoint: 'x' },
+      args: { modelId: 'arg-model', maxTokens: '200' },
+    });
+    expect(resolveModelSettings(config, request.args, request.settings)).toEqual({
+      modelId: 'arg-model',
+      maxTokens: 200,
+      system: 'Be brief.',
+    });
+  });
+
+  it('falls back to the Lex V1 userId and to the environment model', () => {
+    const request = readQnabotHookEvent({ req: { question: 'q', _event: { userId: 'v1-user' } }, res: {} });
+    expect(request.sessionId).toBe('v1-user');
+    expect(resolveModelSettings(config, request.args, request.settings).modelId).toBe('env-model');
+  });
+
+  it('refuses an event without any session id', () => {
+    expect(() => readQnabotHookEvent({ req: { question: 'q', _event: {} }, res: {} })).toThrow(/sessionId/);
+  });
+
+  it('writes the answer to res.message and the markdown alternative, keeping other appContext fields', () => {
+    const event = {
+      req: {},
+      res: {
+        message: 'old',
+        session: { appContext: JSON.stringify({ altMessages: { ssml: '<speak/>' }, x: 1 }) },
+      },
+    };
+    const out = applyAnswerToQnabotEvent(event, { text: '**Answer**' });
+    expect(out.res.message).toBe('**Answer**');
+    expect(out.res.session?.appContext).toEqual({
+      x: 1,
+      altMessages: { ssml: '<speak/>', markdown: '**Answer**' },
+    });
+  });
+});
+
+describe('Lex V2 helpers', () => {
+  const event = {
+    sessionId: 'sess-1',
+    inputTranscript: '  hello there ',
+    sessionState: {
+      sessionAttributes: { a: '1' },
+      intent: { name: 'FallbackIntent', slots: {}, state: 'InProgress' },
+    },
+  } as unknown as LexV2Event;
+
+  it('reads session id and transcript, and closes the intent with the answer', () => {
+    expect(readLexV2Event(event)).toEqual({
+      sessionId: 'sess-1',
+      inputTranscript: 'hello there',
+      sessionAttributes: { a: '1' },
+      intentName: 'FallbackIntent',
+    });
+    expect(lexV2CloseResponse(event, 'The answer')).toEqual({
+      sessionState: {
+        sessionAttributes: { a: '1' },
+        dialogAction: { type: 'Close' },
+        intent: { name: 'FallbackIntent', state: 'Fulfilled', slots: {} },
+      },
+      messages: [{ contentType: 'PlainText', content: 'The answer' }],
+    });
+  });
+
+  it('never returns an empty message (Lex refuses it)', () => {
+    expect(lexV2CloseResponse(event, '').messages).toEqual([
+      { contentType: 'PlainText', content: EMPTY_ANSWER_MESSAGE },
+    ]);
+  });
+});
+
+describe('checkStreamingAttributes', () => {
+  const lines: string[] = [];
+  const logger = createLogger({ service: 'test', write: (line) => lines.push(line) });
+
+  it("accepts Lex Web UI's attributes when they name the configured endpoint (https form) and table", () => {
+    const check = checkStreamingAttributes(
+      {
+        streamingEndpoint: 'https://abc123.execute-api.us-east-1.amazonaws.com/Prod/',
+        streamingDynamoDbTable: 'sessions',
+      },
+      config,
+      logger,
+    );
+    expect(check.ignored).toEqual([]);
+  });
+
+  it('ignores, with a warning, attributes naming another endpoint or table', () => {
+    lines.length = 0;
+    const check = checkStreamingAttributes(
+      { streamingEndpoint: 'https://evil.example.com/Prod', streamingDynamoDbTable: 'other' },
+      config,
+      logger,
+    );
+    expect(check.ignored).toEqual(['streamingEndpoint', 'streamingDynamoDbTable']);
+    expect(lines.map((line) => JSON.parse(line).level)).toEqual(['warn', 'warn']);
+  });
+});
