@@ -34,6 +34,15 @@ const executeApiArn = (suffix: string) => ({
   ],
 });
 
+type Resources = Record<string, Record<string, unknown>>;
+
+/** Properties of a resource that must exist (fails the test with its id otherwise). */
+function propertiesOf(resources: Resources, id: string): Record<string, unknown> {
+  const resource = resources[id];
+  if (!resource) throw new Error(`Resource ${id} is not in the template`);
+  return (resource.Properties ?? {}) as Record<string, unknown>;
+}
+
 function statements(policyDocument: unknown): Record<string, unknown>[] {
   return (policyDocument as { Statement: Record<string, unknown>[] }).Statement;
 }
@@ -123,8 +132,7 @@ describe('streaming template: stage', () => {
         ThrottlingRateLimit: ref('ThrottlingRateLimit'),
       },
     });
-    const stage = Object.values(json.Resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage');
-    const format = (stage?.Properties?.AccessLogSettings as { Format: string }).Format;
+    const format = (propertiesOf(json.Resources, 'ProdStage').AccessLogSettings as { Format: string }).Format;
     expect(Object.keys(JSON.parse(format))).toEqual(
       expect.arrayContaining(['requestId', 'routeKey', 'status', 'connectionId', 'cognitoIdentityId']),
     );
@@ -217,17 +225,14 @@ describe('streaming template: connection Lambda', () => {
       BootstrapPrefix: 'p',
       XraySetting: 'TRUE',
     }).effective();
-    const mode = (r: Record<string, Record<string, unknown>>) =>
-      (r.ConnectionFunction?.Properties as { TracingConfig: { Mode: string } }).TracingConfig.Mode;
+    const mode = (r: Resources) =>
+      (propertiesOf(r, 'ConnectionFunction').TracingConfig as { Mode: string }).Mode;
     expect(mode(off.resources)).toBe('PassThrough');
     expect(mode(on.resources)).toBe('Active');
-    const actions = (r: Record<string, Record<string, unknown>>) =>
-      statements(
-        (
-          (r.ConnectionFunctionRole?.Properties as { Policies: { PolicyDocument: unknown }[] }).Policies[0] ??
-          {}
-        ).PolicyDocument,
-      ).flatMap((s) => s.Action as string[]);
+    const actions = (r: Resources) => {
+      const [policy] = propertiesOf(r, 'ConnectionFunctionRole').Policies as { PolicyDocument: unknown }[];
+      return statements(policy?.PolicyDocument).flatMap((s) => s.Action as string[]);
+    };
     expect(actions(off.resources)).not.toContain('xray:PutTraceSegments');
     expect(actions(on.resources)).toEqual(
       expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
@@ -237,11 +242,9 @@ describe('streaming template: connection Lambda', () => {
   test('VPC config applies only when both subnet and security group lists are given', () => {
     const base = { BootstrapBucket: 'b', BootstrapPrefix: 'p' };
     const vpcOf = (parameters: Record<string, string>) =>
-      (
-        new CfnEvaluator(json, { ...base, ...parameters }).effective().resources.ConnectionFunction
-          ?.Properties as {
-          VpcConfig?: unknown;
-        }
+      propertiesOf(
+        new CfnEvaluator(json, { ...base, ...parameters }).effective().resources,
+        'ConnectionFunction',
       ).VpcConfig;
     expect(vpcOf({})).toBeUndefined();
     expect(vpcOf({ VPCSubnetIdList: 'subnet-1,subnet-2' })).toBeUndefined();
@@ -268,7 +271,7 @@ describe('streaming template: logs', () => {
         ...parameters,
       }).effective();
       return ['AccessLogs', 'ConnectionFunctionLogs'].map(
-        (id) => (resources[id]?.Properties as { RetentionInDays?: unknown }).RetentionInDays,
+        (id) => propertiesOf(resources, id).RetentionInDays,
       );
     };
     expect(retention({})).toEqual([ref('LogRetentionPeriod'), ref('LogRetentionPeriod')]);
