@@ -1,6 +1,29 @@
-import { ExecuteApiError, gatewayConfigFromTemplate } from '../../scripts/local/execute-api';
+import type { handler as connectionHandler } from '../../functions/connection/handler';
+import { createLogger } from '../../functions/shared/logger';
+import { CredentialStore } from '../../scripts/local/credentials';
+import {
+  ExecuteApiError,
+  gatewayConfigFromTemplate,
+  startExecuteApi,
+  type WebSocketLambda,
+} from '../../scripts/local/execute-api';
 import { streamingTemplate } from '../support/templates';
-import { fixtureTemplate, LAMBDA_ID } from './helpers';
+import {
+  closed,
+  fixtureTemplate,
+  LAMBDA_ID,
+  nextMessage,
+  openConnected,
+  openSocket,
+  presignedUrl,
+  REGION,
+  recordingLambda,
+  waitFor,
+} from './helpers';
+
+// The real connection Lambda's handler fits the gateway's Lambda type (checked by tsc).
+const connectionHandlerFits: (handler: typeof connectionHandler) => WebSocketLambda = (handler) => handler;
+void connectionHandlerFits;
 
 describe('gatewayConfigFromTemplate', () => {
   it('reads routes, authorization, integrations, route responses and the stage of the streaming API', () => {
@@ -65,5 +88,42 @@ describe('gatewayConfigFromTemplate', () => {
     expect(config.routes.$disconnect?.integration?.lambdaLogicalId).toBe(
       config.routes.$connect?.integration?.lambdaLogicalId,
     );
+  });
+
+  it('drives the local gateway from the synthesized streaming template', async () => {
+    // Prepare
+    const config = gatewayConfigFromTemplate(
+      streamingTemplate() as Parameters<typeof gatewayConfigFromTemplate>[0],
+    );
+    const lambda = recordingLambda();
+    const lambdaId = config.routes.$connect?.integration?.lambdaLogicalId as string;
+    const gateway = await startExecuteApi({
+      config,
+      lambdas: { [lambdaId]: lambda.handler },
+      credentials: new CredentialStore(),
+      region: REGION,
+      logger: createLogger({ service: 'test', write: () => undefined }),
+    });
+    try {
+      const unsigned = await openSocket(`${gateway.webSocketUrl}?sessionId=session-1`);
+
+      // Act
+      const socket = await openConnected(await presignedUrl(gateway));
+      socket.send('{"action":"ping"}');
+      const reply = nextMessage(socket);
+      socket.send('{"action":"hello"}');
+      const echoed = (await reply).data.toString();
+      socket.close();
+      await closed(socket);
+      await waitFor(() => lambda.routes().includes('$disconnect'));
+
+      // Assess
+      expect(gateway.webSocketUrl).toMatch(/\/Prod$/);
+      expect(unsigned.status).toBe(401);
+      expect(echoed).toBe('echo:{"action":"hello"}');
+      expect(lambda.routes()).toEqual(['$connect', '$default', '$disconnect']);
+    } finally {
+      await gateway.stop();
+    }
   });
 });
