@@ -45,6 +45,7 @@ export {
   createTemplateApp,
   type SynthesizedTemplates,
   type SynthTemplatesOptions,
+  synthesizeChecked,
   synthTemplates,
   TEMPLATE_FILES,
   type TemplateApp,

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { App } from 'aws-cdk-lib';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import {
   type BundleAllResult,
   bundleAllLambdasSync,
@@ -83,14 +84,7 @@ export function synthTemplates(options: SynthTemplatesOptions = {}): Synthesized
   try {
     const { app, streaming, parentExample, parentFragment } = createTemplateApp(outdir, assetKeys);
 
-    let assembly: ReturnType<typeof app.synth>;
-    try {
-      assembly = app.synth();
-    } catch (error) {
-      throw new StreamingTemplateError(`Template synthesis failed: ${describeFindings(outdir)}`, {
-        cause: error,
-      });
-    }
+    const assembly = synthesizeChecked(app);
     const template = (stackName: string): TemplateJson =>
       structuredClone(assembly.getStackByName(stackName).template) as TemplateJson;
     return {
@@ -102,6 +96,20 @@ export function synthTemplates(options: SynthTemplatesOptions = {}): Synthesized
     };
   } finally {
     if (!options.outdir) rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `app.synth()`, turning a validation failure (unacknowledged cdk-nag or template findings) into
+ * a `StreamingTemplateError` that lists every finding.
+ */
+export function synthesizeChecked(app: App): CloudAssembly {
+  try {
+    return app.synth();
+  } catch (error) {
+    throw new StreamingTemplateError(`Template synthesis failed: ${describeFindings(app.outdir)}`, {
+      cause: error,
+    });
   }
 }
 

@@ -1,0 +1,243 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { ENV } from '../../functions/shared/constants';
+import { PARENT_NAMES, STREAMING_OUTPUTS, synthTemplates } from '../../templates';
+import { CfnEvaluator, type CfnTemplate, referencedLogicalIds } from './cfn-evaluator';
+
+// Prepare (once per file).
+const FULFILLMENT_KEY = 'lambda/fulfillment-ba9876543210.zip';
+const synthesized = synthTemplates({
+  assetKeys: { connection: 'lambda/connection-0123456789ab.zip', fulfillment: FULFILLMENT_KEY },
+});
+const parent = synthesized.parentExample as unknown as CfnTemplate;
+const streaming = synthesized.streaming as unknown as CfnTemplate;
+const fragment = synthesized.parentFragment as unknown as CfnTemplate;
+const template = Template.fromJSON(synthesized.parentExample);
+const bootstrap = { BootstrapBucket: 'artifacts-bucket', BootstrapPrefix: 'qna/streaming' };
+
+const ref = (id: string) => ({ Ref: id });
+const streamingOutput = (name: string) => ({ 'Fn::GetAtt': ['StreamingStack', `Outputs.${name}`] });
+
+function effectiveParent(enableStreaming: 'TRUE' | 'FALSE') {
+  return new CfnEvaluator(parent, { ...bootstrap, EnableStreaming: enableStreaming }).effective();
+}
+
+function propertiesOf(
+  resources: Record<string, Record<string, unknown>>,
+  id: string,
+): Record<string, unknown> {
+  const resource = resources[id];
+  if (!resource) throw new Error(`Resource ${id} is not in the template`);
+  return (resource.Properties ?? {}) as Record<string, unknown>;
+}
+
+function fulfillmentEnvironment(resources: Record<string, Record<string, unknown>>): Record<string, unknown> {
+  return (
+    propertiesOf(resources, 'FulfillmentFunction').Environment as { Variables: Record<string, unknown> }
+  ).Variables;
+}
+
+describe('example parent: the EnableStreaming toggle', () => {
+  test('EnableStreaming is TRUE/FALSE, FALSE by default, and drives the StreamingEnabled condition', () => {
+    template.hasParameter('EnableStreaming', {
+      Type: 'String',
+      Default: 'FALSE',
+      AllowedValues: ['TRUE', 'FALSE'],
+    });
+    template.hasParameter('BootstrapBucket', { Type: 'String' });
+    template.hasParameter('BootstrapPrefix', { Type: 'String' });
+    template.hasCondition('StreamingEnabled', { 'Fn::Equals': [ref('EnableStreaming'), 'TRUE'] });
+  });
+
+  test('the nested stack loads templates/streaming.json from the bootstrap bucket, gated by the condition', () => {
+    template.hasResource('AWS::CloudFormation::Stack', {
+      Condition: 'StreamingEnabled',
+      Properties: {
+        TemplateURL: {
+          'Fn::Join': [
+            '',
+            [
+              'https://',
+              ref('BootstrapBucket'),
+              '.s3.',
+              ref('AWS::Region'),
+              '.',
+              ref('AWS::URLSuffix'),
+              '/',
+              ref('BootstrapPrefix'),
+              '/templates/streaming.json',
+            ],
+          ],
+        },
+        Parameters: { BootstrapBucket: ref('BootstrapBucket'), BootstrapPrefix: ref('BootstrapPrefix') },
+      },
+    });
+  });
+
+  test('the parameters passed to the nested stack exist there, and cover every one without a default', () => {
+    const passed = Object.keys(propertiesOf(parent.Resources, 'StreamingStack').Parameters as object);
+    const declared = streaming.Parameters ?? {};
+    for (const name of passed) expect(declared).toHaveProperty([name]);
+    const required = Object.entries(declared)
+      .filter(([, parameter]) => parameter.Default === undefined)
+      .map(([name]) => name);
+    expect(passed.sort()).toEqual(expect.arrayContaining(required.sort()));
+  });
+
+  test('every nested output the parent reads is an output of the streaming template', () => {
+    const read = new Set<string>();
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) {
+        node.forEach(visit);
+        return;
+      }
+      if (typeof node !== 'object' || node === null) return;
+      const getAtt = (node as Record<string, unknown>)['Fn::GetAtt'];
+      if (Array.isArray(getAtt) && getAtt[0] === 'StreamingStack')
+        read.add(String(getAtt[1]).replace('Outputs.', ''));
+      Object.values(node).forEach(visit);
+    };
+    visit(parent);
+    expect(read.size).toBeGreaterThanOrEqual(4);
+    for (const name of read) expect(streaming.Outputs).toHaveProperty([name]);
+  });
+});
+
+describe('example parent with EnableStreaming=FALSE', () => {
+  const { resources, outputs } = effectiveParent('FALSE');
+
+  test('no streaming resource or output remains', () => {
+    expect(Object.values(resources).map((r) => r.Type)).not.toContain('AWS::CloudFormation::Stack');
+    expect(outputs).not.toHaveProperty([STREAMING_OUTPUTS.webSocketEndpoint]);
+    expect(Object.keys(resources).sort()).toEqual([
+      'FulfillmentFunction',
+      'FulfillmentFunctionLogs',
+      'FulfillmentFunctionRole',
+      'FulfillmentLexInvokePermission',
+    ]);
+  });
+
+  test('the fulfillment Lambda gets empty streaming settings and no publisher policy', () => {
+    const variables = fulfillmentEnvironment(resources);
+    expect(variables[ENV.callbackUrl]).toBe('');
+    expect(variables[ENV.tableName]).toBe('');
+    expect(variables[ENV.webSocketEndpoint]).toBe('');
+    expect(propertiesOf(resources, 'FulfillmentFunctionRole').ManagedPolicyArns).toEqual([]);
+  });
+
+  test('nothing left refers to a resource that is not created', () => {
+    const referenced = referencedLogicalIds({ resources, outputs }, parent.Parameters);
+    for (const id of referenced) expect(Object.keys(resources)).toContain(id);
+  });
+});
+
+describe('example parent with EnableStreaming=TRUE', () => {
+  const { resources, outputs } = effectiveParent('TRUE');
+
+  test('the nested stack and the endpoint output exist', () => {
+    expect(resources.StreamingStack?.Type).toBe('AWS::CloudFormation::Stack');
+    expect(outputs[STREAMING_OUTPUTS.webSocketEndpoint]?.Value).toEqual(
+      streamingOutput(STREAMING_OUTPUTS.webSocketEndpoint),
+    );
+  });
+
+  test('the fulfillment Lambda is wired to the nested outputs and may publish', () => {
+    const variables = fulfillmentEnvironment(resources);
+    expect(variables[ENV.callbackUrl]).toEqual(streamingOutput(STREAMING_OUTPUTS.callbackUrl));
+    expect(variables[ENV.tableName]).toEqual(streamingOutput(STREAMING_OUTPUTS.tableName));
+    expect(variables[ENV.webSocketEndpoint]).toEqual(streamingOutput(STREAMING_OUTPUTS.webSocketEndpoint));
+    expect(propertiesOf(resources, 'FulfillmentFunctionRole').ManagedPolicyArns).toEqual([
+      streamingOutput(STREAMING_OUTPUTS.publisherPolicyArn),
+    ]);
+  });
+
+  test('the fulfillment code comes from the asset registry key under BootstrapPrefix', () => {
+    expect(propertiesOf(resources, 'FulfillmentFunction').Code).toEqual({
+      S3Bucket: ref('BootstrapBucket'),
+      S3Key: { 'Fn::Join': ['/', [ref('BootstrapPrefix'), FULFILLMENT_KEY]] },
+    });
+  });
+
+  test('nothing refers to a resource that is not created', () => {
+    const referenced = referencedLogicalIds({ resources, outputs }, parent.Parameters);
+    for (const id of referenced) expect(Object.keys(resources)).toContain(id);
+  });
+});
+
+describe('parent fragment', () => {
+  type Section = 'Parameters' | 'Conditions' | 'Resources' | 'Outputs';
+  const SECTIONS: Section[] = ['Parameters', 'Conditions', 'Resources', 'Outputs'];
+
+  /** Merges like a user would: copy each section's entries in, refusing to overwrite one. */
+  function merge(target: Record<string, Record<string, unknown>>, source: CfnTemplate) {
+    const out: Record<string, Record<string, unknown>> = structuredClone(target);
+    for (const section of SECTIONS) {
+      out[section] ??= {};
+      for (const [name, value] of Object.entries(source[section] ?? {})) {
+        if (name in (out[section] ?? {})) throw new Error(`${section}.${name} already exists`);
+        (out[section] as Record<string, unknown>)[name] = value;
+      }
+    }
+    return out;
+  }
+
+  /** The example's streaming parts, found independently: what the condition gates and what that needs. */
+  function streamingPartsOfExample() {
+    const resources = Object.fromEntries(
+      Object.entries(parent.Resources).filter(([, r]) => r.Condition === PARENT_NAMES.streamingEnabled),
+    );
+    const outputs = Object.fromEntries(
+      Object.entries(parent.Outputs ?? {}).filter(([, o]) => o.Condition === PARENT_NAMES.streamingEnabled),
+    );
+    const usedParameters = new Set<string>([PARENT_NAMES.enableStreaming]);
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) {
+        node.forEach(visit);
+        return;
+      }
+      if (typeof node !== 'object' || node === null) return;
+      const reference = (node as { Ref?: unknown }).Ref;
+      if (typeof reference === 'string' && reference in (parent.Parameters ?? {}))
+        usedParameters.add(reference);
+      Object.values(node).forEach(visit);
+    };
+    visit({ resources, outputs });
+    const parameters = Object.fromEntries(
+      Object.entries(parent.Parameters ?? {}).filter(([name]) => usedParameters.has(name)),
+    );
+    return {
+      Parameters: parameters,
+      Conditions: { [PARENT_NAMES.streamingEnabled]: parent.Conditions?.[PARENT_NAMES.streamingEnabled] },
+      Resources: resources,
+      Outputs: outputs,
+    };
+  }
+
+  test('has exactly the four mergeable sections', () => {
+    expect(Object.keys(fragment).sort()).toEqual(['Conditions', 'Outputs', 'Parameters', 'Resources']);
+  });
+
+  test('merged into an empty parent, it equals the example parent’s streaming parts', () => {
+    const merged = merge({}, fragment);
+    expect(merged).toEqual(streamingPartsOfExample());
+  });
+
+  test('merged into the example parent without its streaming parts, it rebuilds the example', () => {
+    const parts = streamingPartsOfExample();
+    const withoutStreaming: Record<string, Record<string, unknown>> = {};
+    for (const section of SECTIONS) {
+      withoutStreaming[section] = Object.fromEntries(
+        Object.entries(parent[section] ?? {}).filter(([name]) => !(name in parts[section])),
+      );
+    }
+    const merged = merge(withoutStreaming, fragment);
+    for (const section of SECTIONS) expect(merged[section]).toEqual(parent[section] ?? {});
+  });
+
+  test('is inert until EnableStreaming=TRUE', () => {
+    const off = new CfnEvaluator(fragment, bootstrap).effective();
+    expect(off).toEqual({ resources: {}, outputs: {} });
+    const on = new CfnEvaluator(fragment, { ...bootstrap, EnableStreaming: 'TRUE' }).effective();
+    expect(Object.keys(on.resources)).toEqual(['StreamingStack']);
+    expect(Object.keys(on.outputs)).toEqual([STREAMING_OUTPUTS.webSocketEndpoint]);
+  });
+});
