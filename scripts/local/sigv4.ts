@@ -309,7 +309,8 @@ function parseSignedHeaders(value: string): string[] {
       `SignedHeaders must be lower-case names separated by ';', got "${value}"`,
     );
   }
-  if (!names.includes('host')) {
+  // HTTP/1.1 clients sign `host`; over HTTP/2 the AWS SDK signs the `:authority` pseudo-header.
+  if (!names.includes('host') && !names.includes(':authority')) {
     throw new SignatureError(
       'IncompleteSignature',
       "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
@@ -485,7 +486,7 @@ function headerValue(input: SignedRequestInput, name: string): string | undefine
     if (key.toLowerCase() !== wanted || value === undefined) continue;
     return Array.isArray(value) ? value.join(',') : value;
   }
-  if (wanted === 'host') return input.host;
+  if (wanted === 'host' || wanted === ':authority') return input.host;
   return undefined;
 }
 

@@ -383,9 +383,8 @@ describe('local Lex V2 runtime', () => {
     expect(preflight.headers.get('access-control-allow-headers')).toContain('x-amz-security-token');
   });
 
-  // Known gap: the SDK signs `:authority` instead of `host` over HTTP/2, and scripts/local/sigv4.ts
-  // (not ours) does not accept that yet. This test starts failing — drop `.failing` — once it does.
-  it.failing('answers a Node client on the SDK default (HTTP/2) too', async () => {
+  // Over HTTP/2 the SDK signs `:authority` instead of `host`; the verifier accepts both, as AWS does.
+  it('answers a Node client on the SDK default (HTTP/2) too', async () => {
     // Prepare
     const http2Client = new LexRuntimeV2Client({
       endpoint: lex.endpoint,

@@ -14,8 +14,7 @@ import { createLogger, type Logger } from '../../../functions/shared/logger';
 import { CredentialStore } from '../credentials';
 import { isRecord, LocalAwsError, MAX_REQUEST_BODY_BYTES } from '../http-util';
 import { KnowledgeBase } from '../knowledge-base/knowledge-base';
-import { SignatureError } from '../sigv4';
-import { verifyBedrockRequest } from './authenticate';
+import { SignatureError, verifySignedRequest } from '../sigv4';
 import { DEFAULT_BEHAVIOUR, type LocalBedrockBehaviour, mergeBehaviour } from './behaviour';
 import { converse, converseStream } from './converse';
 import { DEFAULT_MODEL_IDS } from './models';
@@ -299,7 +298,7 @@ async function authenticate(
 ): Promise<void> {
   const headers = signedHeaders(request.headers);
   try {
-    await verifyBedrockRequest(
+    await verifySignedRequest(
       {
         method: request.method ?? 'POST',
         host: String(headers.host ?? headers[':authority'] ?? ''),
