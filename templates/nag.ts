@@ -65,6 +65,14 @@ export function acknowledgeQnaStreaming(streaming: QnaStreaming): void {
     );
   }
 
+  if (streaming.hasWildcardStatements) {
+    acknowledgeFinding(
+      streaming.connectionRole,
+      `${AWS_SOLUTIONS}-IAM5[Resource::*]`,
+      'Only the X-Ray segment writes and the Lambda VPC network-interface actions use Resource "*": neither service supports resource-level permissions for them.',
+    );
+  }
+
   const apiLogicalId = Stack.of(streaming).getLogicalId(streaming.api);
   acknowledgeFinding(
     streaming.publisherPolicy,

@@ -147,6 +147,12 @@ export class QnaStreaming extends Construct {
   readonly functionArn: string;
   readonly publisherPolicyArn: string;
 
+  /**
+   * True when X-Ray tracing or a VPC is chosen at synth time: the role then has fixed statements
+   * on `Resource: "*"` (neither service offers resource-level permissions for those actions).
+   */
+  readonly hasWildcardStatements: boolean;
+
   private publisherPolicyRef?: IManagedPolicy;
 
   constructor(scope: Construct, id: string, props: QnaStreamingProps) {
@@ -207,6 +213,7 @@ export class QnaStreaming extends Construct {
     // --- Connection Lambda ------------------------------------------------------------------
     const tracing = props.tracing ?? false;
     const vpc = props.vpc;
+    this.hasWildcardStatements = tracing === true || (vpc !== undefined && vpc.enabled === undefined);
     this.connectionRole = new CfnRole(this, STREAMING_IDS.role, {
       description: 'Connection Lambda of the streaming WebSocket API: session table and its own logs only.',
       assumeRolePolicyDocument: {
