@@ -88,6 +88,7 @@ async function stream(
     coalesceMaxBytes: runtime.config.coalesceMaxBytes,
     sessionPollMs: runtime.config.sessionPollMs,
     logger: runtime.logger,
+    metrics: { service: runtime.service },
   });
 }
 

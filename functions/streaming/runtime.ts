@@ -20,6 +20,8 @@ export interface PublisherRuntime {
   bedrock(): BedrockRuntimeClient;
   agentRuntime(): BedrockAgentRuntimeClient;
   logger: Logger;
+  /** Name in logs and the `Service` dimension of the metrics. */
+  service: string;
 }
 
 export function createPublisherRuntime(
@@ -45,6 +47,7 @@ export function createPublisherRuntime(
       return agentRuntime;
     },
     logger: createLogger({ service: options.service ?? 'publisher' }),
+    service: options.service ?? 'publisher',
   };
 }
 

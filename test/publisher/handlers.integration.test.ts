@@ -1,0 +1,111 @@
+/**
+ * The example Lambdas, unmodified, against the local stack: configuration from the environment
+ * (as the template sets it) and endpoints through AWS_ENDPOINT_URL_<SERVICE>.
+ */
+import type { LexV2Event } from 'aws-lambda';
+import { handler as fulfillmentHandler } from '../../functions/fulfillment/handler';
+import { handler as qnabotHookHandler } from '../../functions/qnabot-hook/handler';
+import { getPublisherRuntime, resetPublisherRuntime } from '../../functions/streaming/runtime';
+import { LOCAL_MODEL_ID } from '../../scripts/local/bedrock/models';
+import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
+import { type LocalStack, openTab, startLocalStack, type Tab, waitUntil } from './local-stack';
+
+let stack: LocalStack;
+const saved = { ...process.env };
+const tabs: Tab[] = [];
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+  stack.bedrock.setBehaviour({ timeToFirstTokenMs: 20, tokensPerSecond: 400, answerTokens: 80 });
+  Object.assign(process.env, {
+    STREAMING_TABLE_NAME: stack.sessions.tableName,
+    STREAMING_CALLBACK_URL: stack.gateway.callbackUrl,
+    STREAMING_WEBSOCKET_ENDPOINT: stack.gateway.webSocketUrl,
+    STREAMING_MODEL_ID: LOCAL_MODEL_ID,
+    AWS_ENDPOINT_URL_DYNAMODB: stack.sessions.dynamodb.endpoint,
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: stack.bedrock.runtimeEndpoint,
+    AWS_ACCESS_KEY_ID: DEV_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: DEV_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    LOG_LEVEL: 'error',
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  resetPublisherRuntime();
+});
+
+afterAll(async () => {
+  await Promise.all(tabs.map((tab) => tab.close()));
+  const runtime = getPublisherRuntime();
+  runtime.managementApi.destroy();
+  runtime.bedrock().destroy();
+  resetPublisherRuntime();
+  process.env = saved;
+  await stack.stop();
+});
+
+/** Lines the Lambdas write to stdout (where CloudWatch picks up EMF metrics). */
+const stdout: string[] = [];
+beforeEach(() => {
+  stdout.length = 0;
+  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout.push(String(chunk));
+    return true;
+  });
+});
+afterEach(() => jest.restoreAllMocks());
+
+function emfLines(): Record<string, unknown>[] {
+  return stdout
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+const ended = (tab: Tab) => () => tab.frames().some((frame) => frame.type === 'end');
+
+it('fulfillment Lambda streams to the session and closes the intent with the same answer', async () => {
+  // Prepare
+  const tab = await openTab(stack, 'lex-session-1', 'json');
+  tabs.push(tab);
+  const event = {
+    sessionId: 'lex-session-1',
+    inputTranscript: 'How do I enable streaming?',
+    sessionState: {
+      sessionAttributes: { streamingEndpoint: 'https://elsewhere.example.com/Prod' },
+      intent: { name: 'FallbackIntent', state: 'InProgress', slots: {} },
+    },
+  } as unknown as LexV2Event;
+  // Act
+  const response = await fulfillmentHandler(event);
+  await waitUntil(ended(tab));
+  // Assess
+  expect(response.sessionState.dialogAction.type).toBe('Close');
+  expect(response.sessionState.intent?.state).toBe('Fulfilled');
+  const message = response.messages?.[0];
+  expect(message && 'content' in message ? message.content : '').toBe(tab.text());
+  expect(tab.text().length).toBeGreaterThan(20);
+  const [metrics] = emfLines();
+  expect(metrics).toMatchObject({
+    Service: 'fulfillment',
+    Connections: 1,
+    GoneConnections: 0,
+    Cancelled: 0,
+    Errors: 0,
+  });
+  expect(metrics?.TimeToFirstToken).toEqual(expect.any(Number));
+  expect(metrics?.Posts).toBeGreaterThan(2);
+});
+
+it('QnABot hook streams to the session and writes res.message and the markdown alternative', async () => {
+  const tab = await openTab(stack, 'qnabot-session-1', 'text');
+  tabs.push(tab);
+  const event = {
+    req: { question: 'What is QnABot?', _event: { sessionId: 'qnabot-session-1' }, _settings: {} },
+    res: { message: 'placeholder', session: {}, result: { args: [JSON.stringify({ system: 'Be brief.' })] } },
+  };
+  const out = await qnabotHookHandler(event);
+  await waitUntil(() => tab.text() === out.res.message);
+  expect(out.res.message?.length).toBeGreaterThan(20);
+  expect(out.res.session?.appContext).toEqual({ altMessages: { markdown: out.res.message } });
+});

@@ -1,0 +1,153 @@
+/**
+ * The local AWS doubles the publisher talks to in integration tests: DynamoDB (dynalite, table from
+ * the synthesized template), the local execute-api with the real connection routes behind `$connect`
+ * / `$disconnect` / `cancel`, and the local Bedrock runtime. All on 127.0.0.1, free ports.
+ */
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import WebSocket from 'ws';
+import { routeConnectionEvent } from '../../functions/connection/connection-routes';
+import type { WebSocketEvent } from '../../functions/connection/websocket-event';
+import type { Protocol } from '../../functions/shared/constants';
+import type { Frame } from '../../functions/shared/frames';
+import { createLogger } from '../../functions/shared/logger';
+import { type LocalBedrock, startLocalBedrock } from '../../scripts/local/bedrock/server';
+import { CredentialStore, DEV_CREDENTIALS, devIdentity } from '../../scripts/local/credentials';
+import {
+  type ConnectionsFault,
+  type ConnectionsRequest,
+  type LocalExecuteApi,
+  startExecuteApi,
+} from '../../scripts/local/execute-api';
+import { fixtureConfig, LAMBDA_ID, presignedUrl, REGION } from '../local-execute-api/helpers';
+import { type SessionTableServer, startSessionTableServer } from '../support/session-table-server';
+
+export const quiet = createLogger({ service: 'test', write: () => undefined });
+
+export interface LocalStack {
+  sessions: SessionTableServer;
+  gateway: LocalExecuteApi;
+  bedrock: LocalBedrock;
+  managementApi: ApiGatewayManagementApiClient;
+  /** Bedrock client with SDK retries off, so the publisher's own retry is what is tested. */
+  bedrockClient: BedrockRuntimeClient;
+  /** Decides faults of `@connections` calls; tests replace it. */
+  fault: (request: ConnectionsRequest) => ConnectionsFault | undefined;
+  /** Delay of each `@connections` answer; tests replace it. */
+  latencyMs: number;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(): Promise<LocalStack> {
+  const sessions = await startSessionTableServer();
+  const deps = {
+    table: sessions.table,
+    config: { identityBinding: 'WHEN_PRESENT' as const },
+    logger: quiet,
+    now: Date.now,
+  };
+  const stack = { fault: () => undefined, latencyMs: 0 } as unknown as LocalStack;
+  const gateway = await startExecuteApi({
+    config: fixtureConfig(),
+    lambdas: { [LAMBDA_ID]: (event) => routeConnectionEvent(event as unknown as WebSocketEvent, deps) },
+    credentials: new CredentialStore([devIdentity()]),
+    region: REGION,
+    logger: quiet,
+    connectionsFault: (request) => stack.fault(request),
+    connectionsLatencyMs: () => stack.latencyMs,
+  });
+  const bedrock = await startLocalBedrock({ logger: quiet });
+  const credentials = { ...DEV_CREDENTIALS };
+  stack.sessions = sessions;
+  stack.gateway = gateway;
+  stack.bedrock = bedrock;
+  stack.managementApi = new ApiGatewayManagementApiClient({
+    endpoint: gateway.callbackUrl,
+    region: REGION,
+    credentials,
+    maxAttempts: 1,
+  });
+  stack.bedrockClient = new BedrockRuntimeClient({
+    endpoint: bedrock.runtimeEndpoint,
+    region: REGION,
+    credentials,
+    maxAttempts: 1,
+  });
+  stack.stop = async () => {
+    stack.managementApi.destroy();
+    stack.bedrockClient.destroy();
+    await gateway.stop();
+    await bedrock.stop();
+    await sessions.stop();
+  };
+  return stack;
+}
+
+/** A browser tab: an open socket registered for a session, recording what it receives. */
+export interface Tab {
+  socket: WebSocket;
+  connectionId: string;
+  messages: string[];
+  frames(): Frame[];
+  text(): string;
+  send(body: unknown): void;
+  close(): Promise<void>;
+}
+
+export async function openTab(
+  stack: LocalStack,
+  sessionId: string,
+  protocol: Protocol = 'json',
+): Promise<Tab> {
+  const before = new Set(stack.gateway.connectionIds());
+  const query: Record<string, string> = { sessionId };
+  if (protocol === 'json') query.protocol = 'json';
+  const url = await presignedUrl(stack.gateway, { query });
+  const socket = new WebSocket(url);
+  const messages: string[] = [];
+  socket.on('message', (data: WebSocket.RawData) => messages.push(data.toString()));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+    socket.once('unexpected-response', (_request, response) =>
+      reject(new Error(`upgrade refused: ${response.statusCode}`)),
+    );
+  });
+  const connectionId = stack.gateway.connectionIds().find((id) => !before.has(id));
+  if (!connectionId) throw new Error('no new connection id');
+  return {
+    socket,
+    connectionId,
+    messages,
+    frames: () => messages.map((message) => JSON.parse(message) as Frame),
+    text: () =>
+      protocol === 'text'
+        ? messages.join('')
+        : messages
+            .map((message) => JSON.parse(message) as Frame)
+            .map((frame) => (frame.type === 'delta' ? frame.text : ''))
+            .join(''),
+    send: (body) => socket.send(JSON.stringify(body)),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (socket.readyState === WebSocket.CLOSED) return resolve();
+        socket.once('close', () => resolve());
+        socket.close();
+      }),
+  };
+}
+
+export async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Frames of a json tab, checked for one turn with gap-free seq from 0. */
+export function expectGapFree(frames: Frame[]): void {
+  const seqs = frames.map((frame) => frame.seq);
+  if (seqs.some((seq, index) => seq !== index)) throw new Error(`seq not gap-free: ${seqs.join(',')}`);
+  if (new Set(frames.map((frame) => frame.turnId)).size > 1) throw new Error('frames of more than one turn');
+}
