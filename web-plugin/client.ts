@@ -277,8 +277,19 @@ export class StreamingClient extends TypedEmitter<StreamingClientEvents> {
 
   /** Closes every socket and stops reconnecting. */
   close(): void {
-    if (this.stopped && !this.primary && !this.pending) return;
     this.stopped = true;
+    this.clearTimers();
+    const primary = this.primary;
+    for (const connection of [this.pending, ...this.retired]) {
+      if (connection) this.shut(connection, 'client closed');
+    }
+    this.pending = undefined;
+    this.retired.clear();
+    if (primary) this.shut(primary, 'client closed');
+    this.rejectWaiters(new WebPluginError('CONNECTION_LOST', 'the client was closed before a socket opened'));
+  }
+
+  private clearTimers(): void {
     for (const timer of [
       this.pingTimer,
       this.renewTimer,
@@ -294,16 +305,6 @@ export class StreamingClient extends TypedEmitter<StreamingClientEvents> {
       this.drainTimer =
       this.credentialsTimer =
         undefined;
-    const primary = this.primary;
-    for (const connection of [this.pending, ...this.retired]) {
-      if (connection) this.shut(connection, 'client closed');
-    }
-    this.pending = undefined;
-    this.retired.clear();
-    if (primary) {
-      this.shut(primary, 'client closed');
-    }
-    this.rejectWaiters(new WebPluginError('CONNECTION_LOST', 'the client was closed before a socket opened'));
   }
 
   private send(message: { action: string }): boolean {
@@ -511,6 +512,7 @@ export class StreamingClient extends TypedEmitter<StreamingClientEvents> {
     this.logger.error('giving up', { error });
     if (cause.code !== 'BAD_OPTION' && cause.code !== 'BAD_ENDPOINT') this.emit('error', error);
     this.stopped = true;
+    this.clearTimers();
     this.rejectWaiters(cause.code === 'BAD_OPTION' || cause.code === 'BAD_ENDPOINT' ? cause : error);
   }
 
