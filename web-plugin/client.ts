@@ -31,6 +31,7 @@ export type CredentialsProvider = () => Promise<ClientCredentials>;
 
 /** The part of a WebSocket event the client reads (DOM and `ws` events both fit). */
 export interface WebSocketEventLike {
+  type?: string;
   data?: unknown;
   code?: number;
   reason?: string;
