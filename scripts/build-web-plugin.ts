@@ -1,0 +1,82 @@
+/**
+ * Bundles the browser plugin into build/web-plugin/:
+ * - qna-streaming.mjs — ES module (`import { StreamingClient } from './qna-streaming.mjs'`);
+ * - qna-streaming.js  — one-file script-tag bundle exposing the global `QnaStreaming`.
+ * Prints raw and gzip sizes and fails when a gzip size exceeds the budget (20 KB; today about 16 KB: the SigV4
+ * signer and SHA-256 are most of it; the plugin itself is a few KB).
+ *
+ * Usage: npx tsx scripts/build-web-plugin.ts [--outdir build/web-plugin]
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { type BuildOptions, build } from 'esbuild';
+
+export const GZIP_BUDGET_BYTES = 20 * 1024;
+export const GLOBAL_NAME = 'QnaStreaming';
+
+const ROOT = resolve(__dirname, '..');
+
+export interface BundleReport {
+  file: string;
+  rawBytes: number;
+  gzipBytes: number;
+}
+
+export async function buildWebPlugin(outdir = join(ROOT, 'build', 'web-plugin')): Promise<BundleReport[]> {
+  mkdirSync(outdir, { recursive: true });
+  const common: BuildOptions = {
+    entryPoints: [join(ROOT, 'web-plugin', 'index.ts')],
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    platform: 'browser',
+    target: 'es2020',
+    legalComments: 'linked',
+    logLevel: 'warning',
+    // The signer reads no Node built-ins in the browser build; fail loudly if one sneaks in.
+    define: { 'process.env.NODE_ENV': '"production"' },
+  };
+  const outputs = [
+    { file: join(outdir, 'qna-streaming.mjs'), format: 'esm' as const },
+    { file: join(outdir, 'qna-streaming.js'), format: 'iife' as const, globalName: GLOBAL_NAME },
+  ];
+  for (const output of outputs) {
+    await build({
+      ...common,
+      outfile: output.file,
+      format: output.format,
+      ...(output.globalName ? { globalName: output.globalName } : {}),
+    });
+  }
+  return outputs.map(({ file }) => {
+    const content = readFileSync(file);
+    return { file, rawBytes: content.length, gzipBytes: gzipSync(content, { level: 9 }).length };
+  });
+}
+
+async function main(): Promise<void> {
+  const outdirFlag = process.argv.indexOf('--outdir');
+  const outdir = outdirFlag > 0 ? resolve(process.argv[outdirFlag + 1] ?? '') : undefined;
+  const reports = await buildWebPlugin(outdir);
+  let overBudget = false;
+  for (const report of reports) {
+    const over = report.gzipBytes > GZIP_BUDGET_BYTES;
+    overBudget ||= over;
+    process.stdout.write(
+      `${report.file}  raw ${(report.rawBytes / 1024).toFixed(1)} KB  gzip ${(report.gzipBytes / 1024).toFixed(1)} KB` +
+        `  (budget ${GZIP_BUDGET_BYTES / 1024} KB${over ? ', OVER' : ''})\n`,
+    );
+  }
+  if (overBudget) {
+    process.stderr.write(`web plugin bundle exceeds the gzip budget of ${GZIP_BUDGET_BYTES / 1024} KB\n`);
+    process.exit(1);
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}
