@@ -72,8 +72,14 @@ export function readConnectionConfig(env: Env = process.env): ConnectionConfig {
 
 /** Settings of a publisher (a fulfillment Lambda or QnABot hook that streams answers). */
 export interface PublisherConfig {
+  /**
+   * False when the template turned streaming off (`EnableStreaming=FALSE` gives an empty callback
+   * URL and table): answers are still generated and returned through Lex, nothing is posted.
+   */
+  streamingEnabled: boolean;
+  /** Session table name; '' when streaming is off. */
   tableName: string;
-  /** `https://…/Prod`, the `@connections` endpoint. */
+  /** `https://…/Prod`, the `@connections` endpoint; '' when streaming is off. */
   callbackUrl: string;
   /** `wss://…/Prod`, when set: a session attribute naming this endpoint is accepted for compatibility. */
   webSocketEndpoint?: string;
@@ -109,12 +115,23 @@ function optionalUrl(env: Env, name: string, schemes: readonly string[]): string
   return raw.replace(/\/+$/, '');
 }
 
+/**
+ * Streaming is on when both the callback URL and the table are set, off when both are empty (or
+ * unset); one without the other is a half-wired template and fails at cold start naming both.
+ */
 export function readPublisherConfig(env: Env = process.env): PublisherConfig {
   const callbackUrl = optionalUrl(env, ENV.callbackUrl, ['https:', 'http:']);
-  if (!callbackUrl) throw new ConfigurationError(`${ENV.callbackUrl} is required`);
+  const tableName = optionalString(env, ENV.tableName);
+  if (Boolean(callbackUrl) !== Boolean(tableName)) {
+    const missing = callbackUrl ? ENV.tableName : ENV.callbackUrl;
+    throw new ConfigurationError(
+      `${ENV.callbackUrl} and ${ENV.tableName} must both be set (streaming on) or both be empty (streaming off); ${missing} is empty`,
+    );
+  }
   const config: PublisherConfig = {
-    tableName: requireString(env, ENV.tableName),
-    callbackUrl,
+    streamingEnabled: Boolean(callbackUrl),
+    tableName: tableName ?? '',
+    callbackUrl: callbackUrl ?? '',
     coalesceWindowMs: optionalInteger(
       env,
       ENV.coalesceWindowMs,
@@ -133,7 +150,7 @@ export function readPublisherConfig(env: Env = process.env): PublisherConfig {
     maxTokens: optionalInteger(env, ENV.maxTokens, PUBLISHER_DEFAULTS.maxTokens, 1, 200_000),
   };
   const webSocketEndpoint = optionalUrl(env, ENV.webSocketEndpoint, ['wss:', 'ws:']);
-  if (webSocketEndpoint) config.webSocketEndpoint = webSocketEndpoint;
+  if (webSocketEndpoint && config.streamingEnabled) config.webSocketEndpoint = webSocketEndpoint;
   const modelId = optionalString(env, ENV.modelId);
   if (modelId) config.modelId = modelId;
   const systemPrompt = optionalString(env, ENV.systemPrompt);

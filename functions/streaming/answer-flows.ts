@@ -72,6 +72,12 @@ export const bedrockConverseSource: SourceFactory = (question, settings, runtime
     logger: runtime.logger,
   });
 
+/** The endpoint check matters only when something is posted; with streaming off nothing is. */
+function checkAttributes(attributes: Record<string, unknown>, runtime: PublisherRuntime): void {
+  if (runtime.config.streamingEnabled) checkStreamingAttributes(attributes, runtime.config, runtime.logger);
+}
+
+/** Streams to the session's sockets; with streaming off the same call just collects the answer. */
 async function stream(
   runtime: PublisherRuntime,
   sessionId: string,
@@ -99,7 +105,7 @@ export async function answerQnabotHook(
   makeSource: SourceFactory = bedrockConverseSource,
 ): Promise<QnabotHookEvent> {
   const request = readQnabotHookEvent(event);
-  checkStreamingAttributes(request.sessionAttributes, runtime.config, runtime.logger);
+  checkAttributes(request.sessionAttributes, runtime);
   if (!request.question) return applyAnswerToQnabotEvent(event, { text: EMPTY_ANSWER_MESSAGE });
   const settings = resolveModelSettings(runtime.config, request.args, request.settings);
   const result = await stream(runtime, request.sessionId, request.question, settings, makeSource);
@@ -113,7 +119,7 @@ export async function answerLexV2Fulfillment(
   makeSource: SourceFactory = bedrockConverseSource,
 ): Promise<LexV2Result> {
   const request = readLexV2Event(event);
-  checkStreamingAttributes(request.sessionAttributes, runtime.config, runtime.logger);
+  checkAttributes(request.sessionAttributes, runtime);
   if (!request.inputTranscript) return lexV2CloseResponse(event, EMPTY_ANSWER_MESSAGE);
   const settings = resolveModelSettings(runtime.config);
   const result = await stream(runtime, request.sessionId, request.inputTranscript, settings, makeSource);

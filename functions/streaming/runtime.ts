@@ -2,20 +2,38 @@
  * The clients a publishing Lambda needs, created once per container (first call) from the Lambda's
  * configuration. Endpoints of Bedrock and DynamoDB follow the standard `AWS_ENDPOINT_URL_<SERVICE>`
  * variables (the local stack sets them); the `@connections` endpoint is the configured callback URL.
+ *
+ * Streaming off (`EnableStreaming=FALSE`: callback URL and table both empty) is not an error: the
+ * runtime then has a session table in which no session has a connection, so the same answer flow
+ * calls the model and returns the full answer through Lex without a single post.
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BedrockAgentRuntimeClient } from '@aws-sdk/client-bedrock-agent-runtime';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type PublisherConfig, readPublisherConfig } from '../shared/config';
-import { DEFAULT_SESSION_TTL_SECONDS } from '../shared/constants';
+import { DEFAULT_SESSION_TTL_SECONDS, ENV } from '../shared/constants';
 import { createLogger, type Logger } from '../shared/logger';
 import { SessionTable } from '../shared/session-table';
 
+/** What a publisher reads and deletes in the session table. */
+export type PublisherTable = Pick<SessionTable, 'listConnections' | 'deleteConnection' | 'findConnection'>;
+
+/** The session table of a Lambda whose streaming is off: no session has a connection. */
+export const NO_SESSIONS: PublisherTable = {
+  listConnections: async () => [],
+  deleteConnection: async () => undefined,
+  findConnection: async () => undefined,
+};
+
 export interface PublisherRuntime {
   config: PublisherConfig;
-  table: SessionTable;
-  /** Posts to `config.callbackUrl`; its SDK retries are off because the poster has its own policy. */
+  /** The session table, or NO_SESSIONS when streaming is off. */
+  table: PublisherTable;
+  /**
+   * Posts to `config.callbackUrl`; its SDK retries are off because the poster has its own policy.
+   * Never called when streaming is off (there is no connection to post to).
+   */
   managementApi: ApiGatewayManagementApiClient;
   bedrock(): BedrockRuntimeClient;
   agentRuntime(): BedrockAgentRuntimeClient;
@@ -30,14 +48,26 @@ export function createPublisherRuntime(
 ): PublisherRuntime {
   let bedrock: BedrockRuntimeClient | undefined;
   let agentRuntime: BedrockAgentRuntimeClient | undefined;
+  const service = options.service ?? 'publisher';
+  const logger = createLogger({ service });
+  if (!config.streamingEnabled) {
+    logger.info('streaming is off: answers return through Lex only, nothing is posted to sockets', {
+      reason: `${ENV.callbackUrl} and ${ENV.tableName} are empty (EnableStreaming=FALSE)`,
+    });
+  }
   return {
     config,
-    table: new SessionTable({
-      client: options.dynamoDb ?? new DynamoDBClient({}),
-      tableName: config.tableName,
-      ttlSeconds: DEFAULT_SESSION_TTL_SECONDS,
+    table: config.streamingEnabled
+      ? new SessionTable({
+          client: options.dynamoDb ?? new DynamoDBClient({}),
+          tableName: config.tableName,
+          ttlSeconds: DEFAULT_SESSION_TTL_SECONDS,
+        })
+      : NO_SESSIONS,
+    managementApi: new ApiGatewayManagementApiClient({
+      ...(config.streamingEnabled ? { endpoint: config.callbackUrl } : {}),
+      maxAttempts: 1,
     }),
-    managementApi: new ApiGatewayManagementApiClient({ endpoint: config.callbackUrl, maxAttempts: 1 }),
     bedrock: () => {
       bedrock ??= new BedrockRuntimeClient({});
       return bedrock;
@@ -46,14 +76,14 @@ export function createPublisherRuntime(
       agentRuntime ??= new BedrockAgentRuntimeClient({});
       return agentRuntime;
     },
-    logger: createLogger({ service: options.service ?? 'publisher' }),
-    service: options.service ?? 'publisher',
+    logger,
+    service,
   };
 }
 
 let cached: PublisherRuntime | undefined;
 
-/** The container's runtime, created from `process.env` on first use. */
+/** The container's runtime, created from `process.env` on first use (call it at module load: cold start). */
 export function getPublisherRuntime(service?: string): PublisherRuntime {
   cached ??= createPublisherRuntime(readPublisherConfig(process.env), { service });
   return cached;

@@ -18,12 +18,33 @@ const config = readPublisherConfig({
 });
 
 describe('readPublisherConfig', () => {
-  it('fails with "X is required" when the callback URL or table is missing', () => {
+  it('treats an empty callback URL and table as streaming off, not as an error', () => {
+    const off = readPublisherConfig({
+      STREAMING_TABLE_NAME: '',
+      STREAMING_CALLBACK_URL: '',
+      STREAMING_WEBSOCKET_ENDPOINT: '',
+      STREAMING_MODEL_ID: 'env-model',
+    });
+    expect(off).toMatchObject({
+      streamingEnabled: false,
+      tableName: '',
+      callbackUrl: '',
+      modelId: 'env-model',
+    });
+    expect(config.streamingEnabled).toBe(true);
+  });
+
+  it('refuses a half-wired pair at cold start, naming both settings', () => {
+    for (const env of [
+      { STREAMING_TABLE_NAME: 't', STREAMING_CALLBACK_URL: '' },
+      { STREAMING_CALLBACK_URL: 'https://x/Prod' },
+    ]) {
+      expect(() => readPublisherConfig(env)).toThrow(
+        /STREAMING_CALLBACK_URL and STREAMING_TABLE_NAME must both be set .* or both be empty/,
+      );
+    }
     expect(() => readPublisherConfig({ STREAMING_TABLE_NAME: 't' })).toThrow(
-      'STREAMING_CALLBACK_URL is required',
-    );
-    expect(() => readPublisherConfig({ STREAMING_CALLBACK_URL: 'https://x/Prod' })).toThrow(
-      'STREAMING_TABLE_NAME is required',
+      'STREAMING_CALLBACK_URL is empty',
     );
     expect(() =>
       readPublisherConfig({ STREAMING_TABLE_NAME: 't', STREAMING_CALLBACK_URL: 'ftp://x' }),

@@ -2,9 +2,8 @@
  * The example Lambdas, unmodified, against the local stack: configuration from the environment
  * (as the template sets it) and endpoints through AWS_ENDPOINT_URL_<SERVICE>.
  */
-import type { LexV2Event } from 'aws-lambda';
-import { handler as fulfillmentHandler } from '../../functions/fulfillment/handler';
-import { handler as qnabotHookHandler } from '../../functions/qnabot-hook/handler';
+import type { LexV2Event, LexV2Result } from 'aws-lambda';
+import type { QnabotHookEvent } from '../../functions/streaming/qnabot-hook';
 import { getPublisherRuntime, resetPublisherRuntime } from '../../functions/streaming/runtime';
 import { LOCAL_MODEL_ID } from '../../scripts/local/bedrock/models';
 import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
@@ -13,6 +12,10 @@ import { type LocalStack, openTab, startLocalStack, type Tab, waitUntil } from '
 let stack: LocalStack;
 const saved = { ...process.env };
 const tabs: Tab[] = [];
+// The handlers read their configuration at cold start (module load), so they are loaded once the
+// environment points at the local stack.
+let fulfillmentHandler: (event: LexV2Event) => Promise<LexV2Result>;
+let qnabotHookHandler: (event: QnabotHookEvent) => Promise<QnabotHookEvent>;
 
 beforeAll(async () => {
   stack = await startLocalStack();
@@ -32,6 +35,12 @@ beforeAll(async () => {
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
   resetPublisherRuntime();
+  fulfillmentHandler = (
+    require('../../functions/fulfillment/handler') as typeof import('../../functions/fulfillment/handler')
+  ).handler;
+  qnabotHookHandler = (
+    require('../../functions/qnabot-hook/handler') as typeof import('../../functions/qnabot-hook/handler')
+  ).handler;
 });
 
 afterAll(async () => {
