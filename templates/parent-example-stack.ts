@@ -1,21 +1,30 @@
 /**
- * An example "existing bot" parent, written the way QnABot's templates are: a fulfillment Lambda
- * that streams when `EnableStreaming=TRUE` and behaves as before when `FALSE`.
+ * An example "existing bot" parent, written the way QnABot's templates are: a Lex V2 fulfillment
+ * Lambda and a QnABot Lambda hook that stream when `EnableStreaming=TRUE` and answer through Lex
+ * only when `FALSE`.
  *
  * - the streaming nested stack exists only under the `StreamingEnabled` condition;
- * - the fulfillment Lambda gets the streaming endpoints through `Fn::If` ("" when off);
- * - the publisher managed policy is attached to its role only when on (`AWS::NoValue` otherwise).
+ * - both Lambdas get the streaming endpoints through `Fn::If` ("" when off) and the publisher
+ *   settings (coalescing window and size) with the library defaults;
+ * - the publisher managed policy is attached to their roles only when on (`AWS::NoValue` otherwise);
+ * - each may call the one Bedrock model of `BedrockModelId`, nothing else.
  */
 import { Aws, CfnOutput, CfnParameter, Fn } from 'aws-cdk-lib';
 import { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { CfnFunction, CfnPermission } from 'aws-cdk-lib/aws-lambda';
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { PUBLISHER_DEFAULTS } from '../functions/shared/config';
 import { ENV } from '../functions/shared/constants';
 import { findLambdaAsset, type LambdaAssetKeys } from '../scripts/lib/lambda-assets';
 import { StreamingTemplateError } from './errors';
 import { acknowledgeExampleFunction } from './nag';
-import { addBootstrapParameters, addStreamingToParent, type ParentStreaming } from './parent-fragment';
+import {
+  addBootstrapParameters,
+  addStreamingToParent,
+  type BootstrapParameters,
+  type ParentStreaming,
+} from './parent-fragment';
 import { ReadableStack } from './readable-stack';
 import { STREAMING_LAMBDA_HANDLER, STREAMING_LAMBDA_RUNTIME } from './streaming-construct';
 import { STREAMING_OUTPUTS } from './streaming-stack';
@@ -30,93 +39,58 @@ export interface ParentExampleStackProps {
 export class ParentExampleStack extends ReadableStack {
   readonly streaming: ParentStreaming;
   readonly fulfillmentFunction: CfnFunction;
+  readonly qnabotHookFunction: CfnFunction;
 
   constructor(scope: Construct, id: string, props: ParentExampleStackProps) {
     super(scope, id, {
       stackName: props.stackName ?? 'qna-streaming-parent-example',
       description:
-        'qna-streaming example: an existing bot stack (fulfillment Lambda) that adds answer streaming when EnableStreaming=TRUE.',
+        'qna-streaming example: an existing bot stack (Lex fulfillment Lambda, QnABot Lambda hook) that adds answer streaming when EnableStreaming=TRUE.',
     });
     const bootstrap = addBootstrapParameters(this);
     const modelId = new CfnParameter(this, 'BedrockModelId', {
       type: 'String',
       default: 'amazon.nova-micro-v1:0',
       description:
-        'Bedrock foundation model the example fulfillment Lambda answers with (a model id, not a profile).',
+        'Bedrock foundation model the example fulfillment Lambda and QnABot hook answer with (a model id, not a profile); the only model their roles may call.',
     });
     this.streaming = addStreamingToParent(this, bootstrap);
 
-    const fulfillmentKey = props.assetKeys[findLambdaAsset('fulfillment').name];
-    if (!fulfillmentKey)
-      throw new StreamingTemplateError('assetKeys has no key for the "fulfillment" Lambda');
-
-    const logs = new CfnLogGroup(this, 'FulfillmentFunctionLogs', { retentionInDays: 30 });
-    const role = new CfnRole(this, 'FulfillmentFunctionRole', {
-      description:
-        'Example fulfillment Lambda: its logs, its model, and (when streaming) the publisher policy.',
-      assumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-        ],
-      },
-      managedPolicyArns: [this.streaming.outputIfEnabled(STREAMING_OUTPUTS.publisherPolicyArn, Aws.NO_VALUE)],
-      policies: [
-        {
-          policyName: 'FulfillmentFunction',
-          policyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'OwnLogGroup',
-                Effect: 'Allow',
-                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                Resource: logs.attrArn,
-              },
-              {
-                Sid: 'AnswerModel',
-                Effect: 'Allow',
-                Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-                Resource: Fn.join('', [
-                  'arn:',
-                  Aws.PARTITION,
-                  ':bedrock:',
-                  Aws.REGION,
-                  '::foundation-model/',
-                  modelId.valueAsString,
-                ]),
-              },
-            ],
-          },
-        },
-      ],
-    });
-
-    this.fulfillmentFunction = new CfnFunction(this, 'FulfillmentFunction', {
+    const modelArn = Fn.join('', [
+      'arn:',
+      Aws.PARTITION,
+      ':bedrock:',
+      Aws.REGION,
+      '::foundation-model/',
+      modelId.valueAsString,
+    ]);
+    this.fulfillmentFunction = this.addPublisherFunction({
+      id: 'Fulfillment',
+      asset: 'fulfillment',
+      assetKeys: props.assetKeys,
+      bootstrap,
+      modelId: modelId.valueAsString,
+      modelArn,
       description:
         'Example Lex V2 fulfillment: answers from Bedrock, streaming the answer when streaming is on.',
-      runtime: STREAMING_LAMBDA_RUNTIME,
-      handler: STREAMING_LAMBDA_HANDLER,
-      architectures: ['arm64'],
-      memorySize: 512,
-      timeout: 60,
-      role: role.attrArn,
-      code: {
-        s3Bucket: bootstrap.bucket.valueAsString,
-        s3Key: Fn.join('/', [bootstrap.prefix.valueAsString, fulfillmentKey]),
-      },
-      environment: {
-        variables: {
-          [ENV.callbackUrl]: this.streaming.outputIfEnabled(STREAMING_OUTPUTS.callbackUrl, ''),
-          [ENV.tableName]: this.streaming.outputIfEnabled(STREAMING_OUTPUTS.tableName, ''),
-          [ENV.webSocketEndpoint]: this.streaming.outputIfEnabled(STREAMING_OUTPUTS.webSocketEndpoint, ''),
-          [ENV.modelId]: modelId.valueAsString,
-          [ENV.logLevel]: 'info',
-        },
-      },
-      loggingConfig: { logGroup: logs.ref },
+      roleDescription:
+        'Example fulfillment Lambda: its logs, its model, and (when streaming) the publisher policy.',
     });
-    acknowledgeExampleFunction(this.fulfillmentFunction);
+    // QnABot invokes Lambda hooks with its fulfillment role, which may call functions whose name
+    // starts with "QNA-"; the stack id's UUID keeps the name unique per stack (54 characters).
+    this.qnabotHookFunction = this.addPublisherFunction({
+      id: 'QnabotHook',
+      asset: 'qnabot-hook',
+      assetKeys: props.assetKeys,
+      bootstrap,
+      modelId: modelId.valueAsString,
+      modelArn,
+      functionName: Fn.join('-', ['QNA-StreamingHook', Fn.select(2, Fn.split('/', Aws.STACK_ID))]),
+      description:
+        'Example QnABot Lambda hook: answers the matched item from Bedrock, streaming the answer when streaming is on.',
+      roleDescription:
+        'Example QnABot hook Lambda: its logs, its model, and (when streaming) the publisher policy.',
+    });
 
     // Any Lex V2 bot alias of this account may call it; scope to one alias ARN for a real bot.
     new CfnPermission(this, 'FulfillmentLexInvokePermission', {
@@ -139,5 +113,99 @@ export class ParentExampleStack extends ReadableStack {
       value: this.fulfillmentFunction.attrArn,
       description: 'Set this as the fulfillment code hook of the bot alias.',
     });
+    new CfnOutput(this, 'QnabotHookFunctionName', {
+      value: this.qnabotHookFunction.ref,
+      description:
+        'Name to enter as the Lambda Hook of a QnABot item (its arguments may set modelId/system).',
+    });
   }
+
+  /**
+   * A Lambda of the example bot that publishes answers: its log group, a role with its logs, the
+   * one model it may call (no wildcard) and the publisher policy only when streaming is on, and
+   * the streaming settings wired through `Fn::If` ("" when off, which the Lambda reads as off).
+   */
+  private addPublisherFunction(options: PublisherFunctionOptions): CfnFunction {
+    const { id } = options;
+    const key = options.assetKeys[findLambdaAsset(options.asset).name];
+    if (!key) throw new StreamingTemplateError(`assetKeys has no key for the "${options.asset}" Lambda`);
+
+    const logs = new CfnLogGroup(this, `${id}FunctionLogs`, { retentionInDays: 30 });
+    const role = new CfnRole(this, `${id}FunctionRole`, {
+      description: options.roleDescription,
+      assumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      },
+      managedPolicyArns: [this.streaming.outputIfEnabled(STREAMING_OUTPUTS.publisherPolicyArn, Aws.NO_VALUE)],
+      policies: [
+        {
+          policyName: `${id}Function`,
+          policyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'OwnLogGroup',
+                Effect: 'Allow',
+                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                Resource: logs.attrArn,
+              },
+              {
+                Sid: 'AnswerModel',
+                Effect: 'Allow',
+                Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+                Resource: options.modelArn,
+              },
+            ],
+          },
+        },
+      ],
+    });
+
+    const fn = new CfnFunction(this, `${id}Function`, {
+      ...(options.functionName ? { functionName: options.functionName } : {}),
+      description: options.description,
+      runtime: STREAMING_LAMBDA_RUNTIME,
+      handler: STREAMING_LAMBDA_HANDLER,
+      architectures: ['arm64'],
+      memorySize: 512,
+      timeout: 60,
+      role: role.attrArn,
+      code: {
+        s3Bucket: options.bootstrap.bucket.valueAsString,
+        s3Key: Fn.join('/', [options.bootstrap.prefix.valueAsString, key]),
+      },
+      environment: {
+        variables: {
+          [ENV.callbackUrl]: this.streaming.outputIfEnabled(STREAMING_OUTPUTS.callbackUrl, ''),
+          [ENV.tableName]: this.streaming.outputIfEnabled(STREAMING_OUTPUTS.tableName, ''),
+          [ENV.webSocketEndpoint]: this.streaming.outputIfEnabled(STREAMING_OUTPUTS.webSocketEndpoint, ''),
+          [ENV.modelId]: options.modelId,
+          [ENV.coalesceWindowMs]: String(PUBLISHER_DEFAULTS.coalesceWindowMs),
+          [ENV.coalesceMaxBytes]: String(PUBLISHER_DEFAULTS.coalesceMaxBytes),
+          [ENV.logLevel]: 'info',
+        },
+      },
+      loggingConfig: { logGroup: logs.ref },
+    });
+    acknowledgeExampleFunction(fn);
+    return fn;
+  }
+}
+
+interface PublisherFunctionOptions {
+  /** Prefix of the logical ids: `<id>Function`, `<id>FunctionRole`, `<id>FunctionLogs`. */
+  readonly id: string;
+  /** Asset name in scripts/lib/lambda-assets.ts. */
+  readonly asset: string;
+  readonly assetKeys: LambdaAssetKeys;
+  readonly bootstrap: BootstrapParameters;
+  readonly modelId: string;
+  readonly modelArn: string;
+  readonly description: string;
+  readonly roleDescription: string;
+  /** @default - a name CloudFormation generates */
+  readonly functionName?: string;
 }

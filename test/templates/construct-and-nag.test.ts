@@ -17,6 +17,7 @@ import {
   StreamingTemplateError,
   synthesizeChecked,
 } from '../../templates';
+import { TEST_ASSET_KEYS } from './asset-keys';
 
 const CODE = Code.fromInline('exports.handler = async () => ({ statusCode: 200 });');
 const outdirs: string[] = [];
@@ -43,10 +44,7 @@ function botApp(props: Partial<QnaStreamingProps> = {}, acknowledge = true) {
 
 describe('cdk-nag on the shipped templates', () => {
   // Prepare: the same app synthTemplates builds, with fixed Lambda keys.
-  const { app } = createTemplateApp(tempOutdir(), {
-    connection: 'lambda/connection-0123456789ab.zip',
-    fulfillment: 'lambda/fulfillment-ba9876543210.zip',
-  });
+  const { app } = createTemplateApp(tempOutdir(), TEST_ASSET_KEYS);
 
   test('synthesis passes AwsSolutions with zero unacknowledged findings', () => {
     expect(() => synthesizeChecked(app)).not.toThrow();

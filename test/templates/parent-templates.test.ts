@@ -1,13 +1,13 @@
 import { Template } from 'aws-cdk-lib/assertions';
+import { PUBLISHER_DEFAULTS, readPublisherConfig } from '../../functions/shared/config';
 import { ENV } from '../../functions/shared/constants';
 import { PARENT_NAMES, STREAMING_OUTPUTS, synthTemplates } from '../../templates';
+import { TEST_ASSET_KEYS } from './asset-keys';
 import { CfnEvaluator, type CfnTemplate, referencedLogicalIds } from './cfn-evaluator';
 
 // Prepare (once per file).
-const FULFILLMENT_KEY = 'lambda/fulfillment-ba9876543210.zip';
-const synthesized = synthTemplates({
-  assetKeys: { connection: 'lambda/connection-0123456789ab.zip', fulfillment: FULFILLMENT_KEY },
-});
+const FULFILLMENT_KEY = TEST_ASSET_KEYS.fulfillment;
+const synthesized = synthTemplates({ assetKeys: TEST_ASSET_KEYS });
 const parent = synthesized.parentExample as unknown as CfnTemplate;
 const streaming = synthesized.streaming as unknown as CfnTemplate;
 const fragment = synthesized.parentFragment as unknown as CfnTemplate;
@@ -30,10 +30,26 @@ function propertiesOf(
   return (resource.Properties ?? {}) as Record<string, unknown>;
 }
 
+function environmentOf(
+  resources: Record<string, Record<string, unknown>>,
+  functionId: string,
+): Record<string, unknown> {
+  return (propertiesOf(resources, functionId).Environment as { Variables: Record<string, unknown> })
+    .Variables;
+}
+
 function fulfillmentEnvironment(resources: Record<string, Record<string, unknown>>): Record<string, unknown> {
-  return (
-    propertiesOf(resources, 'FulfillmentFunction').Environment as { Variables: Record<string, unknown> }
-  ).Variables;
+  return environmentOf(resources, 'FulfillmentFunction');
+}
+
+/** The example's publishing Lambdas: both wired the same way. */
+const PUBLISHERS = ['FulfillmentFunction', 'QnabotHookFunction'] as const;
+
+function inlineStatements(resources: Record<string, Record<string, unknown>>, roleId: string) {
+  const policies = propertiesOf(resources, roleId).Policies as {
+    PolicyDocument: { Statement: Record<string, unknown>[] };
+  }[];
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
 }
 
 describe('example parent: the EnableStreaming toggle', () => {
@@ -113,15 +129,18 @@ describe('example parent with EnableStreaming=FALSE', () => {
       'FulfillmentFunctionLogs',
       'FulfillmentFunctionRole',
       'FulfillmentLexInvokePermission',
+      'QnabotHookFunction',
+      'QnabotHookFunctionLogs',
+      'QnabotHookFunctionRole',
     ]);
   });
 
-  test('the fulfillment Lambda gets empty streaming settings and no publisher policy', () => {
-    const variables = fulfillmentEnvironment(resources);
+  test.each(PUBLISHERS)('%s gets empty streaming settings (streaming off) and no publisher policy', (id) => {
+    const variables = environmentOf(resources, id);
     expect(variables[ENV.callbackUrl]).toBe('');
     expect(variables[ENV.tableName]).toBe('');
     expect(variables[ENV.webSocketEndpoint]).toBe('');
-    expect(propertiesOf(resources, 'FulfillmentFunctionRole').ManagedPolicyArns).toEqual([]);
+    expect(propertiesOf(resources, `${id}Role`).ManagedPolicyArns).toEqual([]);
   });
 
   test('nothing left refers to a resource that is not created', () => {
@@ -150,6 +169,30 @@ describe('example parent with EnableStreaming=TRUE', () => {
     ]);
   });
 
+  test.each(PUBLISHERS)('%s is wired to the nested outputs and gets the publisher policy', (id) => {
+    const variables = environmentOf(resources, id);
+    expect(variables[ENV.callbackUrl]).toEqual(streamingOutput(STREAMING_OUTPUTS.callbackUrl));
+    expect(variables[ENV.tableName]).toEqual(streamingOutput(STREAMING_OUTPUTS.tableName));
+    expect(propertiesOf(resources, `${id}Role`).ManagedPolicyArns).toEqual([
+      streamingOutput(STREAMING_OUTPUTS.publisherPolicyArn),
+    ]);
+  });
+
+  test('the QnABot hook code comes from its own asset key, under a QNA- name QnABot may invoke', () => {
+    const properties = propertiesOf(resources, 'QnabotHookFunction');
+    expect(properties.Code).toEqual({
+      S3Bucket: ref('BootstrapBucket'),
+      S3Key: { 'Fn::Join': ['/', [ref('BootstrapPrefix'), TEST_ASSET_KEYS['qnabot-hook']]] },
+    });
+    expect(properties.FunctionName).toEqual({
+      'Fn::Join': [
+        '-',
+        ['QNA-StreamingHook', { 'Fn::Select': [2, { 'Fn::Split': ['/', ref('AWS::StackId')] }] }],
+      ],
+    });
+    expect(outputs.QnabotHookFunctionName?.Value).toEqual(ref('QnabotHookFunction'));
+  });
+
   test('the fulfillment code comes from the asset registry key under BootstrapPrefix', () => {
     expect(propertiesOf(resources, 'FulfillmentFunction').Code).toEqual({
       S3Bucket: ref('BootstrapBucket'),
@@ -160,6 +203,57 @@ describe('example parent with EnableStreaming=TRUE', () => {
   test('nothing refers to a resource that is not created', () => {
     const referenced = referencedLogicalIds({ resources, outputs }, parent.Parameters);
     for (const id of referenced) expect(Object.keys(resources)).toContain(id);
+  });
+});
+
+describe('example parent: the publishing Lambdas whatever EnableStreaming is', () => {
+  test.each(['TRUE', 'FALSE'] as const)(
+    'with EnableStreaming=%s each may call only the BedrockModelId model (no wildcard) and its own logs',
+    (enableStreaming) => {
+      const { resources } = effectiveParent(enableStreaming);
+      const modelArn = {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            ref('AWS::Partition'),
+            ':bedrock:',
+            ref('AWS::Region'),
+            '::foundation-model/',
+            ref('BedrockModelId'),
+          ],
+        ],
+      };
+      for (const id of PUBLISHERS) {
+        const statements = inlineStatements(resources, `${id}Role`);
+        expect(statements).toEqual([
+          expect.objectContaining({ Sid: 'OwnLogGroup', Resource: { 'Fn::GetAtt': [`${id}Logs`, 'Arn'] } }),
+          {
+            Sid: 'AnswerModel',
+            Effect: 'Allow',
+            Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+            Resource: modelArn,
+          },
+        ]);
+        expect(JSON.stringify(statements)).not.toContain('*');
+      }
+    },
+  );
+
+  test.each(PUBLISHERS)('%s exposes the coalescing settings with the library defaults', (id) => {
+    const variables = environmentOf(effectiveParent('TRUE').resources, id);
+    expect(variables[ENV.coalesceWindowMs]).toBe(String(PUBLISHER_DEFAULTS.coalesceWindowMs));
+    expect(variables[ENV.coalesceMaxBytes]).toBe(String(PUBLISHER_DEFAULTS.coalesceMaxBytes));
+    expect(variables[ENV.modelId]).toEqual(ref('BedrockModelId'));
+    // What the Lambda will read back from those values.
+    const config = readPublisherConfig({
+      [ENV.coalesceWindowMs]: String(variables[ENV.coalesceWindowMs]),
+      [ENV.coalesceMaxBytes]: String(variables[ENV.coalesceMaxBytes]),
+    });
+    expect(config).toMatchObject({
+      coalesceWindowMs: PUBLISHER_DEFAULTS.coalesceWindowMs,
+      coalesceMaxBytes: PUBLISHER_DEFAULTS.coalesceMaxBytes,
+    });
   });
 });
 

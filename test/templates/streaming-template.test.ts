@@ -1,13 +1,12 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_SESSION_TTL_SECONDS, ENV, ROUTES, TABLE } from '../../functions/shared/constants';
 import { STREAMING_OUTPUTS, synthTemplates } from '../../templates';
+import { TEST_ASSET_KEYS } from './asset-keys';
 import { CfnEvaluator, type CfnTemplate } from './cfn-evaluator';
 
 // Prepare (once per file): synthesize with fixed Lambda keys, so this file never bundles.
-const CONNECTION_KEY = 'lambda/connection-0123456789ab.zip';
-const synthesized = synthTemplates({
-  assetKeys: { connection: CONNECTION_KEY, fulfillment: 'lambda/fulfillment-ba9876543210.zip' },
-});
+const CONNECTION_KEY = TEST_ASSET_KEYS.connection;
+const synthesized = synthTemplates({ assetKeys: TEST_ASSET_KEYS });
 const json = synthesized.streaming as unknown as CfnTemplate;
 const template = Template.fromJSON(synthesized.streaming);
 
