@@ -1,11 +1,16 @@
 /**
- * Small HTTP helpers shared by the local AWS doubles (Cognito Identity, Lex V2 runtime): one port
+ * Small HTTP helpers shared by the local AWS doubles (Cognito Identity, Lex V2 runtime, Bedrock): one port
  * serving HTTP/1.1 and cleartext HTTP/2, reading a bounded body, answering JSON, and one error
  * type that carries the AWS error code and HTTP status a double puts on the wire.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer as createHttp1Server, type IncomingMessage } from 'node:http';
-import { createServer as createHttp2Server, type Http2ServerRequest } from 'node:http2';
+import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttp2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type ServerHttp2Session,
+} from 'node:http2';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { QnaStreamingError } from '../../functions/shared/errors';
 
@@ -51,20 +56,31 @@ export interface LocalServer {
 /** First bytes of the HTTP/2 connection preface (`PRI * HTTP/2.0`); no HTTP/1.1 method starts so. */
 const HTTP2_PREFACE_START = Buffer.from('PRI');
 
+/** A request handler for both protocols' compatibility APIs (what a streaming double needs). */
+export type DualProtocolHandler = (
+  request: IncomingMessage | Http2ServerRequest,
+  response: ServerResponse | Http2ServerResponse,
+) => void;
+
 /**
  * Serves HTTP/1.1 and cleartext HTTP/2 (prior knowledge) on one port. Browsers speak HTTP/1.1 to
- * `http://`, while some Node SDK clients (Lex V2 runtime, Bedrock runtime) default to HTTP/2, so a
- * double that both call needs both. The first bytes of each connection pick the protocol.
+ * `http://`, while Node SDK clients (Lex V2 runtime, Bedrock runtime) default to HTTP/2, so a
+ * double that both call needs both; Node 20's http2 server only offers `allowHTTP1` with TLS. The
+ * first bytes of each connection pick the protocol.
  */
-export async function startLocalServer(
-  handler: LocalRequestHandler,
+export async function listenHttp1AndHttp2(
+  handler: DualProtocolHandler,
   host: string,
   port: number,
 ): Promise<LocalServer> {
-  const withCors = corsHandler(handler);
-  const http1 = createHttp1Server(withCors);
-  const http2 = createHttp2Server(withCors);
+  const http1 = createHttp1Server(handler);
+  const http2 = createHttp2Server(handler);
   const sockets = new Set<Socket>();
+  const sessions = new Set<ServerHttp2Session>();
+  http2.on('session', (session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
   const server = createNetServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -99,9 +115,19 @@ export async function startLocalServer(
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
+        for (const session of sessions) session.destroy();
         for (const socket of sockets) socket.destroy();
       }),
   };
+}
+
+/** A JSON double (Cognito Identity, Lex V2 runtime) on both protocols, answering CORS like AWS. */
+export function startLocalServer(
+  handler: LocalRequestHandler,
+  host: string,
+  port: number,
+): Promise<LocalServer> {
+  return listenHttp1AndHttp2(corsHandler(handler), host, port);
 }
 
 /** Headers a browser may read from a cross-origin answer (the SDK reads the request id and error type). */

@@ -7,12 +7,10 @@
  * `agentRuntimeEndpoint` work unchanged, and a wrongly signed one fails like on AWS.
  */
 import { randomUUID } from 'node:crypto';
-import * as http from 'node:http';
-import * as http2 from 'node:http2';
-import * as net from 'node:net';
+import type * as http from 'node:http';
 import { createLogger, type Logger } from '../../../functions/shared/logger';
 import { CredentialStore } from '../credentials';
-import { isRecord, LocalAwsError, MAX_REQUEST_BODY_BYTES } from '../http-util';
+import { isRecord, LocalAwsError, listenHttp1AndHttp2, MAX_REQUEST_BODY_BYTES } from '../http-util';
 import { KnowledgeBase } from '../knowledge-base/knowledge-base';
 import { SignatureError, verifySignedRequest } from '../sigv4';
 import { DEFAULT_BEHAVIOUR, type LocalBedrockBehaviour, mergeBehaviour } from './behaviour';
@@ -86,9 +84,6 @@ interface Response {
   off(event: 'drain', listener: () => void): unknown;
 }
 
-/** Every HTTP/2 connection (prior knowledge) starts with this preface; HTTP/1.1 starts with a method. */
-const HTTP2_PREFACE_START = 'PRI ';
-
 interface Settings {
   region: string;
   credentials: CredentialStore;
@@ -109,8 +104,6 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
   let throttlesLeft = behaviour.throttleRequests;
   const stats = emptyStats();
   const running = new Set<AbortController>();
-  const sockets = new Set<net.Socket>();
-  const sessions = new Set<http2.ServerHttp2Session>();
 
   const onRequest = (request: Request, response: Response): void => {
     const controller = new AbortController();
@@ -140,46 +133,18 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
       })
       .finally(() => running.delete(controller));
   };
-  // Node 20 cannot serve cleartext HTTP/2 and HTTP/1.1 on one http2 server (allowHTTP1 needs TLS),
-  // so a plain TCP server looks at the first bytes and hands the socket to the right one.
-  const http2Server = http2.createServer((request, response) => onRequest(request, response));
-  const http1Server = http.createServer((request, response) => onRequest(request, response));
-  http2Server.on('session', (session) => {
-    sessions.add(session);
-    session.once('close', () => sessions.delete(session));
-  });
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    socket.once('data', (chunk: Buffer) => {
-      socket.pause();
-      socket.unshift(chunk);
-      if (chunk.toString('latin1', 0, HTTP2_PREFACE_START.length) === HTTP2_PREFACE_START) {
-        // The HTTP/2 session reads what is buffered itself; resuming here would lose it.
-        http2Server.emit('connection', socket);
-      } else {
-        http1Server.emit('connection', socket);
-        socket.resume();
-      }
-    });
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as net.AddressInfo;
-  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const endpoint = `http://${urlHost}:${address.port}`;
+  const server = await listenHttp1AndHttp2(
+    (request, response) => onRequest(request as Request, response as unknown as Response),
+    options.host ?? '127.0.0.1',
+    options.port ?? 0,
+  );
+  const { endpoint } = server;
   settings.logger.debug('listening', { endpoint });
 
   return {
     runtimeEndpoint: endpoint,
     agentRuntimeEndpoint: endpoint,
-    port: address.port,
+    port: server.port,
     region: settings.region,
     setBehaviour(changes) {
       behaviour = mergeBehaviour(behaviour, changes);
@@ -190,10 +155,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     stats: () => ({ ...stats }),
     stop: async () => {
       for (const controller of running) controller.abort();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const session of sessions) session.destroy();
-      for (const socket of sockets) socket.destroy();
-      await closed;
+      await server.close();
     },
   };
 }
