@@ -1,6 +1,13 @@
 /** Public names of the templates package (explicit re-exports only). */
+export {
+  DIRECT_ASK_IDS,
+  DIRECT_ASK_REQUEST_TEMPLATE,
+  DirectAsk,
+  type DirectAskProps,
+} from './direct-ask';
 export { StreamingTemplateError } from './errors';
 export {
+  acknowledgeDirectAsk,
   acknowledgeExampleFunction,
   acknowledgeFinding,
   acknowledgeQnaStreaming,
@@ -33,6 +40,7 @@ export {
   STREAMING_STAGE_NAME,
 } from './streaming-construct';
 export {
+  DIRECT_ASK_CONSTRUCT_ID,
   STREAMING_CONDITIONS,
   STREAMING_CONSTRUCT_ID,
   STREAMING_OUTPUTS,

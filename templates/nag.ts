@@ -8,6 +8,7 @@
 import { type App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import type { DirectAsk } from './direct-ask';
 import { StreamingTemplateError } from './errors';
 import type { QnaStreaming } from './streaming-construct';
 
@@ -101,6 +102,16 @@ export function acknowledgeStreamingTemplate(
     stack,
     `${CFN_VALIDATE}::W1030`,
     'RetentionInDays is Fn::If(LogsNeverExpire, AWS::NoValue, LogRetentionPeriod): the allowed value 0 removes the property (never expire) and is never passed to CloudWatch Logs.',
+  );
+}
+
+/** Acknowledgements for the direct-ask route and Lambda (templates/direct-ask.ts). */
+export function acknowledgeDirectAsk(directAsk: DirectAsk): void {
+  acknowledgeFinding(directAsk.function, `${AWS_SOLUTIONS}-L1`, RUNTIME_REASON);
+  acknowledgeFinding(
+    directAsk.route,
+    `${AWS_SOLUTIONS}-APIG4`,
+    'WebSocket APIs authorize only the $connect route (AWS_IAM here, with the session bound to the Cognito identity); the ask route receives messages only from connections that passed $connect, and the Lambda answers only into the session of the asking connection.',
   );
 }
 

@@ -11,8 +11,9 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { IDENTITY_BINDINGS } from '../functions/shared/constants';
 import { findLambdaAsset, type LambdaAssetKeys } from '../scripts/lib/lambda-assets';
+import { DirectAsk } from './direct-ask';
 import { StreamingTemplateError } from './errors';
-import { acknowledgeStreamingTemplate } from './nag';
+import { acknowledgeDirectAsk, acknowledgeStreamingTemplate } from './nag';
 import { ReadableStack } from './readable-stack';
 import { LOG_RETENTION_DAYS, QnaStreaming } from './streaming-construct';
 
@@ -39,6 +40,8 @@ export const STREAMING_PARAMETERS = {
   throttlingBurstLimit: 'ThrottlingBurstLimit',
   throttlingRateLimit: 'ThrottlingRateLimit',
   configureApiGatewayAccount: 'ConfigureApiGatewayAccount',
+  enableDirectAsk: 'EnableDirectAsk',
+  directAskModelId: 'DirectAskModelId',
 } as const;
 
 /** Condition names of the streaming template. */
@@ -47,7 +50,11 @@ export const STREAMING_CONDITIONS = {
   vpcEnabled: 'VpcEnabled',
   logsNeverExpire: 'LogsNeverExpire',
   configureApiGatewayAccount: 'ConfigureApiGatewayAccountEnabled',
+  directAskEnabled: 'DirectAskEnabled',
 } as const;
+
+/** Id of the `DirectAsk` inside the template (logical ids `AskRoute`, `AskFunction`, …). */
+export const DIRECT_ASK_CONSTRUCT_ID = 'Ask';
 
 /** Id of the `QnaStreaming` inside the template; left out of logical ids (`WebSocketApi`, …). */
 export const STREAMING_CONSTRUCT_ID = 'Streaming';
@@ -64,6 +71,8 @@ export interface StreamingStackProps {
 
 export class StreamingStack extends ReadableStack {
   readonly streaming: QnaStreaming;
+  /** The `ask` route and Lambda; every resource under the `DirectAskEnabled` condition. */
+  readonly directAsk: DirectAsk;
 
   constructor(scope: Construct, id: string, props: StreamingStackProps) {
     super(scope, id, {
@@ -135,6 +144,21 @@ export class StreamingStack extends ReadableStack {
         'TRUE sets the region-wide API Gateway CloudWatch Logs role (needed once per account and region for WebSocket access logs). Leave FALSE if it is already set: it is shared by every API in the region.',
     });
 
+    const enableDirectAsk = new CfnParameter(this, p.enableDirectAsk, {
+      type: 'String',
+      default: 'FALSE',
+      allowedValues: ['TRUE', 'FALSE'],
+      description:
+        'TRUE adds the "ask" route for apps without Lex: a client sends {"action":"ask","question":"..."} on its socket and the answer streams back to its session.',
+    });
+    const directAskModelId = new CfnParameter(this, p.directAskModelId, {
+      type: 'String',
+      default: 'amazon.nova-micro-v1:0',
+      minLength: 1,
+      description:
+        'Bedrock foundation model (a model id, not an inference profile) that answers "ask" messages; the only model the ask Lambda may call. Used only when EnableDirectAsk=TRUE.',
+    });
+
     const xrayEnabled = new CfnCondition(this, c.xrayEnabled, {
       expression: Fn.conditionEquals(xray.valueAsString, 'TRUE'),
     });
@@ -151,19 +175,23 @@ export class StreamingStack extends ReadableStack {
     const accountEnabled = new CfnCondition(this, c.configureApiGatewayAccount, {
       expression: Fn.conditionEquals(configureAccount.valueAsString, 'TRUE'),
     });
+    const directAskEnabled = new CfnCondition(this, c.directAskEnabled, {
+      expression: Fn.conditionEquals(enableDirectAsk.valueAsString, 'TRUE'),
+    });
 
     const connectionKey = props.assetKeys[findLambdaAsset('connection').name];
     if (!connectionKey) throw new StreamingTemplateError('assetKeys has no key for the "connection" Lambda');
-    const code = Code.fromBucket(
-      Bucket.fromBucketName(this, 'BootstrapBucketRef', bootstrapBucket.valueAsString),
-      Fn.join('/', [bootstrapPrefix.valueAsString, connectionKey]),
+    const askKey = props.assetKeys[findLambdaAsset('ask').name];
+    if (!askKey) throw new StreamingTemplateError('assetKeys has no key for the "ask" Lambda');
+    const bucket = Bucket.fromBucketName(this, 'BootstrapBucketRef', bootstrapBucket.valueAsString);
+    const code = Code.fromBucket(bucket, Fn.join('/', [bootstrapPrefix.valueAsString, connectionKey]));
+    const logRetentionDays = Token.asNumber(
+      Fn.conditionIf(logsNeverExpire.logicalId, Aws.NO_VALUE, logRetention.valueAsNumber),
     );
 
     this.streaming = new QnaStreaming(this, STREAMING_CONSTRUCT_ID, {
       code,
-      logRetentionDays: Token.asNumber(
-        Fn.conditionIf(logsNeverExpire.logicalId, Aws.NO_VALUE, logRetention.valueAsNumber),
-      ),
+      logRetentionDays,
       identityBinding: identityBinding.valueAsString,
       throttlingBurstLimit: burst.valueAsNumber,
       throttlingRateLimit: rate.valueAsNumber,
@@ -174,6 +202,14 @@ export class StreamingStack extends ReadableStack {
         enabled: vpcEnabled,
       },
       apiName: Fn.join('-', [Aws.STACK_NAME, 'streaming']),
+    });
+
+    this.directAsk = new DirectAsk(this, DIRECT_ASK_CONSTRUCT_ID, {
+      streaming: this.streaming,
+      code: Code.fromBucket(bucket, Fn.join('/', [bootstrapPrefix.valueAsString, askKey])),
+      modelId: directAskModelId.valueAsString,
+      enabled: directAskEnabled,
+      logRetentionDays,
     });
 
     // WebSocket stage logging needs the account-level API Gateway CloudWatch role. Setting it is
@@ -226,6 +262,7 @@ export class StreamingStack extends ReadableStack {
     });
 
     acknowledgeStreamingTemplate(this, this.streaming, accountRole);
+    acknowledgeDirectAsk(this.directAsk);
 
     this.templateOptions.metadata = {
       'AWS::CloudFormation::Interface': {
@@ -240,6 +277,10 @@ export class StreamingStack extends ReadableStack {
             Parameters: [p.logRetentionPeriod, p.xraySetting, p.configureApiGatewayAccount],
           },
           { Label: { default: 'Network' }, Parameters: [p.vpcSubnetIdList, p.vpcSecurityGroupIdList] },
+          {
+            Label: { default: 'Direct ask (apps without Lex)' },
+            Parameters: [p.enableDirectAsk, p.directAskModelId],
+          },
         ],
       },
     };

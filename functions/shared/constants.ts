@@ -68,4 +68,6 @@ export const ROUTES = {
   default: '$default',
   ping: 'ping',
   cancel: 'cancel',
+  /** Direct ask (apps without Lex; streaming template with EnableDirectAsk=TRUE): `{"action":"ask","question":"…"}`. */
+  ask: 'ask',
 } as const;

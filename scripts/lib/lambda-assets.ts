@@ -30,6 +30,7 @@ export const LAMBDA_ASSETS: readonly LambdaAsset[] = [
   { name: 'connection', entry: 'functions/connection/handler.ts' },
   { name: 'fulfillment', entry: 'functions/fulfillment/handler.ts', optional: true },
   { name: 'qnabot-hook', entry: 'functions/qnabot-hook/handler.ts' },
+  { name: 'ask', entry: 'functions/ask/handler.ts' },
 ];
 
 /** The repository root (this file lives in scripts/lib/). */

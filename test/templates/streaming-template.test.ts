@@ -103,7 +103,9 @@ describe('streaming template: WebSocket API and routes', () => {
       TemplateSelectionExpression: '\\$default',
       RequestTemplates: { $default: Match.stringLikeRegexp('"statusCode":\\s*200') },
     });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 5);
+    // Five routes by default; the sixth (`ask`) exists only with EnableDirectAsk=TRUE (direct-ask.test.ts).
+    const { resources } = new CfnEvaluator(json, { BootstrapBucket: 'b', BootstrapPrefix: 'p' }).effective();
+    expect(Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')).toHaveLength(5);
   });
 
   test('API Gateway may invoke the connection Lambda only from this API and stage', () => {
@@ -328,6 +330,8 @@ describe('streaming template: parameters and outputs', () => {
         'BootstrapBucket',
         'BootstrapPrefix',
         'ConfigureApiGatewayAccount',
+        'DirectAskModelId',
+        'EnableDirectAsk',
         'IdentityBinding',
         'LogRetentionPeriod',
         'ThrottlingBurstLimit',
@@ -369,6 +373,13 @@ describe('streaming template: parameters and outputs', () => {
         'ApiGatewayAccount',
         'ApiGatewayCloudWatchRole',
         'ApiInvokePermission',
+        'AskEventInvokeConfig',
+        'AskFunction',
+        'AskFunctionLogs',
+        'AskFunctionRole',
+        'AskIntegration',
+        'AskInvokePermission',
+        'AskRoute',
         'CancelRoute',
         'ConnectRoute',
         'ConnectionFunction',

@@ -1,0 +1,9 @@
+/** Errors of the direct-ask Lambda: an event that did not come through the `ask` route's template. */
+import { QnaStreamingError } from '../shared/errors';
+
+export class DirectAskError extends QnaStreamingError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DirectAskError';
+  }
+}

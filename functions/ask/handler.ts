@@ -1,0 +1,33 @@
+/**
+ * The direct-ask Lambda (streaming template, `EnableDirectAsk=TRUE`): answers a question a browser
+ * sent on its socket by streaming the model's answer to the socket's session.
+ *
+ * API Gateway invokes it asynchronously, so nobody reads its return value, and Lambda would run a
+ * failed event again (the template sets retries to 0, and this handler never throws anyway: a
+ * repeated event would stream the answer twice). Configuration is checked at cold start.
+ */
+import type { Context } from 'aws-lambda';
+import { getPublisherRuntime } from '../streaming/runtime';
+import { answerDirectAsk, assertDirectAskConfig, type DirectAskOutcome } from './answer-direct-ask';
+import type { DirectAskEvent } from './ask-request';
+
+const runtime = getPublisherRuntime('ask');
+assertDirectAskConfig(runtime.config);
+
+/** The answer is stopped (and marked so) this long before the Lambda would time out. */
+const TIMEOUT_MARGIN_MS = 3000;
+
+export async function handler(
+  event: DirectAskEvent,
+  context?: Context,
+): Promise<DirectAskOutcome | undefined> {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  const signal =
+    remaining === undefined ? undefined : AbortSignal.timeout(Math.max(1000, remaining - TIMEOUT_MARGIN_MS));
+  try {
+    return await answerDirectAsk(event, runtime, signal ? { signal } : {});
+  } catch (error) {
+    runtime.logger.error('direct ask failed; nothing more is streamed for this question', { error });
+    return undefined;
+  }
+}

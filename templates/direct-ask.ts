@@ -1,0 +1,218 @@
+/**
+ * `DirectAsk`: the `ask` route for apps without Lex. A browser sends
+ * `{"action":"ask","question":"…"}` on its socket; the ask Lambda streams the answer back to the
+ * socket's session (functions/ask/).
+ *
+ * API Gateway gives a route integration at most 29 s, and an answer can take longer. So the route
+ * invokes the Lambda asynchronously: integration type `AWS` (not proxy) with the header
+ * `X-Amz-Invocation-Type: 'Event'`, whose request template hands over the connection id, the request
+ * time and the client's message. API Gateway returns as soon as Lambda has queued the event; the
+ * answer goes out through `@connections` like any other. No route response: the client gets nothing
+ * back from the route itself, only the streamed frames. Lambda's own retries of async events are
+ * off (a retry would stream the answer twice) and a question older than a minute is dropped.
+ *
+ * Everything here may sit under one condition (`EnableDirectAsk` in the streaming template).
+ */
+import { Aws, type CfnCondition, type CfnResource, Fn } from 'aws-cdk-lib';
+import { CfnIntegration, CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnRole } from 'aws-cdk-lib/aws-iam';
+import { CfnEventInvokeConfig, CfnFunction, CfnPermission, type Code } from 'aws-cdk-lib/aws-lambda';
+import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { PUBLISHER_DEFAULTS } from '../functions/shared/config';
+import { ENV, ROUTES } from '../functions/shared/constants';
+import { StreamingTemplateError } from './errors';
+import {
+  type QnaStreaming,
+  STREAMING_LAMBDA_HANDLER,
+  STREAMING_LAMBDA_RUNTIME,
+  STREAMING_STAGE_NAME,
+} from './streaming-construct';
+
+/**
+ * The payload API Gateway sends the ask Lambda (functions/ask/ask-request.ts reads it). The
+ * message is inserted as JSON: it reached this route because `$request.body.action` parsed, so
+ * it is a JSON object.
+ */
+export const DIRECT_ASK_REQUEST_TEMPLATE =
+  '{"connectionId":"$context.connectionId","requestId":"$context.requestId","requestTimeEpoch":$context.requestTimeEpoch,"body":$input.body}';
+
+/** Construct ids inside `DirectAsk` (logical ids `Ask<id>` in the streaming template). */
+export const DIRECT_ASK_IDS = {
+  logs: 'FunctionLogs',
+  role: 'FunctionRole',
+  function: 'Function',
+  eventInvokeConfig: 'EventInvokeConfig',
+  invokePermission: 'InvokePermission',
+  integration: 'Integration',
+  route: 'Route',
+} as const;
+
+export interface DirectAskProps {
+  /** The streaming add-on whose API, table and publisher policy the route uses. */
+  readonly streaming: QnaStreaming;
+  /** Code of the ask Lambda: a zip whose `index.js` exports `handler` (asset `ask`). */
+  readonly code: Code;
+  /** Bedrock foundation model id the Lambda answers with; its role may call this model only. */
+  readonly modelId: string;
+  /** Deploy-time switch: every resource exists only when this condition holds. @default - always */
+  readonly enabled?: CfnCondition;
+  /** Retention of the Lambda's log group; may be a token. @default 30 */
+  readonly logRetentionDays?: number;
+  /** Seconds one answer may take. @default 120 */
+  readonly timeoutSeconds?: number;
+}
+
+export class DirectAsk extends Construct {
+  readonly route: CfnRoute;
+  readonly integration: CfnIntegration;
+  readonly function: CfnFunction;
+  readonly role: CfnRole;
+
+  constructor(scope: Construct, id: string, props: DirectAskProps) {
+    super(scope, id);
+    const { streaming } = props;
+    const apiId = streaming.api.ref;
+    const timeout = props.timeoutSeconds ?? 120;
+    if (!(timeout >= 10 && timeout <= 900)) {
+      throw new StreamingTemplateError(`timeoutSeconds must be from 10 to 900, got ${timeout}`);
+    }
+
+    const logs = new CfnLogGroup(this, DIRECT_ASK_IDS.logs, {
+      retentionInDays: props.logRetentionDays ?? 30,
+    });
+    const modelArn = Fn.join('', [
+      'arn:',
+      Aws.PARTITION,
+      ':bedrock:',
+      Aws.REGION,
+      '::foundation-model/',
+      props.modelId,
+    ]);
+    this.role = new CfnRole(this, DIRECT_ASK_IDS.role, {
+      description: 'Direct-ask Lambda: its logs, one Bedrock model, and the publisher policy of this API.',
+      assumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      },
+      managedPolicyArns: [streaming.publisherPolicyArn],
+      policies: [
+        {
+          policyName: 'DirectAskFunction',
+          policyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'OwnLogGroup',
+                Effect: 'Allow',
+                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                Resource: logs.attrArn,
+              },
+              {
+                // ConverseStream is authorized as InvokeModelWithResponseStream.
+                Sid: 'AnswerModel',
+                Effect: 'Allow',
+                Action: 'bedrock:InvokeModelWithResponseStream',
+                Resource: modelArn,
+              },
+            ],
+          },
+        },
+      ],
+    });
+
+    const codeConfig = props.code.bind(this);
+    if (!codeConfig.s3Location) throw new StreamingTemplateError('DirectAsk code must be an S3 lambda.Code');
+    this.function = new CfnFunction(this, DIRECT_ASK_IDS.function, {
+      description: 'Answers {"action":"ask"} messages by streaming the model answer to the session sockets.',
+      runtime: STREAMING_LAMBDA_RUNTIME,
+      handler: STREAMING_LAMBDA_HANDLER,
+      architectures: ['arm64'],
+      memorySize: 512,
+      timeout,
+      role: this.role.attrArn,
+      code: {
+        s3Bucket: codeConfig.s3Location.bucketName,
+        s3Key: codeConfig.s3Location.objectKey,
+        s3ObjectVersion: codeConfig.s3Location.objectVersion,
+      },
+      environment: {
+        variables: {
+          ...streaming.publisherEnvironment(),
+          [ENV.modelId]: props.modelId,
+          [ENV.coalesceWindowMs]: String(PUBLISHER_DEFAULTS.coalesceWindowMs),
+          [ENV.coalesceMaxBytes]: String(PUBLISHER_DEFAULTS.coalesceMaxBytes),
+          [ENV.logLevel]: 'info',
+        },
+      },
+      loggingConfig: { logGroup: logs.ref },
+    });
+    props.code.bindToResource(this.function);
+
+    const eventInvokeConfig = new CfnEventInvokeConfig(this, DIRECT_ASK_IDS.eventInvokeConfig, {
+      functionName: this.function.ref,
+      qualifier: '$LATEST',
+      maximumRetryAttempts: 0,
+      maximumEventAgeInSeconds: 60,
+    });
+
+    const permission = new CfnPermission(this, DIRECT_ASK_IDS.invokePermission, {
+      action: 'lambda:InvokeFunction',
+      functionName: this.function.attrArn,
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: Fn.join('', [
+        'arn:',
+        Aws.PARTITION,
+        ':execute-api:',
+        Aws.REGION,
+        ':',
+        Aws.ACCOUNT_ID,
+        ':',
+        apiId,
+        `/${STREAMING_STAGE_NAME}/${ROUTES.ask}`,
+      ]),
+    });
+
+    this.integration = new CfnIntegration(this, DIRECT_ASK_IDS.integration, {
+      apiId,
+      integrationType: 'AWS',
+      integrationMethod: 'POST',
+      integrationUri: Fn.join('', [
+        'arn:',
+        Aws.PARTITION,
+        ':apigateway:',
+        Aws.REGION,
+        ':lambda:path/2015-03-31/functions/',
+        this.function.attrArn,
+        '/invocations',
+      ]),
+      requestParameters: { 'integration.request.header.X-Amz-Invocation-Type': "'Event'" },
+      templateSelectionExpression: '\\$default',
+      requestTemplates: { $default: DIRECT_ASK_REQUEST_TEMPLATE },
+      passthroughBehavior: 'NEVER',
+      description: 'Ask Lambda, invoked asynchronously (Event): answers stream back through @connections.',
+    });
+    this.route = new CfnRoute(this, DIRECT_ASK_IDS.route, {
+      apiId,
+      routeKey: ROUTES.ask,
+      authorizationType: 'NONE',
+      operationName: 'Ask',
+      target: Fn.join('/', ['integrations', this.integration.ref]),
+    });
+
+    if (props.enabled) {
+      const resources: CfnResource[] = [
+        logs,
+        this.role,
+        this.function,
+        eventInvokeConfig,
+        permission,
+        this.integration,
+        this.route,
+      ];
+      for (const resource of resources) resource.cfnOptions.condition = props.enabled;
+    }
+  }
+}
