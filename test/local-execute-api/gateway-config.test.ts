@@ -52,7 +52,12 @@ describe('gatewayConfigFromTemplate', () => {
       routeResponseKeys: ['$default'],
     });
     expect(config.routes.cancel).toMatchObject({ integration: { type: 'AWS_PROXY' }, routeResponseKeys: [] });
-    expect(config.routes.ping?.integration).toEqual({ logicalId: 'PingIntegration3C4D5E6F', type: 'MOCK' });
+    expect(config.routes.ping?.integration).toEqual({
+      logicalId: 'PingIntegration3C4D5E6F',
+      type: 'MOCK',
+      templateSelectionExpression: '\\$default',
+      requestTemplates: { $default: '{"statusCode": 200}' },
+    });
   });
 
   it('names the integration whose URI does not lead to a Lambda function', () => {

@@ -7,7 +7,9 @@
  * - Messages are routed by the API's route selection expression (`$request.body.action`); non-JSON
  *   or unmatched messages go to `$default`. MOCK routes (`ping`) call nothing and answer nothing;
  *   AWS_PROXY routes invoke their Lambda, and a route with a route response sends the Lambda's
- *   `body` back.
+ *   `body` back. AWS (non-proxy) Lambda routes with `X-Amz-Invocation-Type: 'Event'` render their
+ *   request template (the subset in request-template.ts), invoke the Lambda without waiting for
+ *   it, and reply nothing, as API Gateway does for an asynchronous invocation.
  * - `$disconnect` is invoked once for every connection that was accepted, whoever closed it.
  * - Limits as API Gateway: 32 KB frames and 128 KB messages (close 1009), idle timeout and
  *   maximum connection duration (close 1001 "Going away").
@@ -17,7 +19,8 @@
  *   LimitExceededException 429). Latency and failures can be injected for benchmarks.
  *
  * Not reproduced: route/stage throttling (read from the template but not enforced), custom and
- * JWT authorizers, request/response templates of non-proxy integrations, the 29 s integration timeout.
+ * JWT authorizers, synchronous non-proxy integrations and VTL beyond the subset above (refused at
+ * start), the 29 s integration timeout.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
@@ -41,7 +44,8 @@ import {
   type WebSocketProxyEvent,
 } from './events';
 import { FrameGuard } from './frame-guard';
-import type { GatewayConfig, GatewayRoute } from './gateway-config';
+import { type GatewayConfig, type GatewayRoute, INVOCATION_TYPE_PARAMETER } from './gateway-config';
+import { compileRequestTemplate, type RequestTemplate } from './request-template';
 
 /** One `@connections` call, as seen by the latency and fault hooks. */
 export interface ConnectionsRequest {
@@ -136,6 +140,7 @@ const CLOSE_GRACE_MS = 1000;
 export async function startExecuteApi(options: ExecuteApiOptions): Promise<LocalExecuteApi> {
   const { config, credentials, region } = options;
   validateOptions(options);
+  const asyncTemplates = compileAsyncTemplates(config);
   const host = options.host ?? '127.0.0.1';
   const apiId = options.apiId ?? randomApiId();
   const idleTimeoutMs = options.idleTimeoutMs ?? 600_000;
@@ -372,8 +377,13 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
       );
       return;
     }
-    if (route.integration?.type !== 'AWS_PROXY') return; // MOCK (`ping`): nothing invoked, nothing sent
     const event = messageEvent(api, connection.origin, routeKey, data, isBinary, now());
+    const asyncTemplate = asyncTemplates.get(routeKey);
+    if (asyncTemplate) {
+      invokeAsync(connection, route, asyncTemplate, event, data);
+      return;
+    }
+    if (route.integration?.type !== 'AWS_PROXY') return; // MOCK (`ping`): nothing invoked, nothing sent
     let result: unknown;
     try {
       result = await invoke(route, event);
@@ -392,6 +402,54 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
     if (route.routeResponseKeys.length === 0) return;
     const { body } = proxyResult(result);
     if (body) sendToClient(connection, body);
+  }
+
+  /**
+   * An asynchronous (Event) Lambda invocation: the payload is the rendered request template, which
+   * must be JSON (Lambda refuses anything else, and API Gateway reports that as an internal error);
+   * the Lambda runs on without the gateway waiting, and the client gets no reply.
+   */
+  function invokeAsync(
+    connection: Connection,
+    route: GatewayRoute,
+    template: RequestTemplate,
+    event: WebSocketProxyEvent,
+    data: Buffer,
+  ): void {
+    const { connectionId } = connection.origin;
+    const rendered = template.render({
+      context: event.requestContext as unknown as Record<string, unknown>,
+      body: data.toString('utf8'),
+    });
+    let payload: unknown;
+    try {
+      payload = JSON.parse(rendered);
+    } catch (error) {
+      logger.warn('request template did not render JSON; Lambda would refuse the payload', {
+        connectionId,
+        routeKey: route.routeKey,
+        error,
+      });
+      sendToClient(
+        connection,
+        JSON.stringify({
+          message: 'Internal server error',
+          connectionId,
+          requestId: event.requestContext.requestId,
+        }),
+      );
+      return;
+    }
+    const lambdaId = route.integration?.lambdaLogicalId as string;
+    const lambda = options.lambdas[lambdaId] as WebSocketLambda;
+    track(
+      lambda(
+        payload as WebSocketProxyEvent,
+        lambdaContext(lambdaId, region, DEV_ACCOUNT_ID, ASYNC_LAMBDA_TIMEOUT_MS),
+      ),
+    ).catch((error: unknown) =>
+      logger.warn('asynchronously invoked Lambda failed', { connectionId, routeKey: route.routeKey, error }),
+    );
   }
 
   function sendToClient(connection: Connection, data: string | Buffer, binary = false): void {
@@ -541,12 +599,13 @@ function validateOptions(options: ExecuteApiOptions): void {
       );
     }
     const lambdaId = route.integration?.lambdaLogicalId;
-    if (route.integration?.type === 'AWS_PROXY' && (!lambdaId || !options.lambdas[lambdaId])) {
+    const invokesLambda = route.integration?.type === 'AWS_PROXY' || route.integration?.type === 'AWS';
+    if (invokesLambda && (!lambdaId || !options.lambdas[lambdaId])) {
       throw new ExecuteApiError(
         `route ${route.routeKey} invokes Lambda ${lambdaId ?? '(none)'}, which is not in lambdas (${Object.keys(options.lambdas).join(', ') || 'empty'})`,
       );
     }
-    if (route.integration && route.integration.type !== 'AWS_PROXY' && route.integration.type !== 'MOCK') {
+    if (route.integration && !['AWS_PROXY', 'AWS', 'MOCK'].includes(route.integration.type)) {
       throw new ExecuteApiError(
         `route ${route.routeKey}: ${route.integration.type} integrations are not supported locally`,
       );
@@ -556,6 +615,42 @@ function validateOptions(options: ExecuteApiOptions): void {
   if (rate !== undefined && !(rate >= 0 && rate <= 1)) {
     throw new ExecuteApiError(`connectionsFailureRate must be from 0 to 1, got ${rate}`);
   }
+}
+
+/** Context timeout of an asynchronously invoked Lambda (not bound by the integration timeout). */
+const ASYNC_LAMBDA_TIMEOUT_MS = 900_000;
+
+/**
+ * The request template of every AWS (non-proxy) Lambda route, compiled at start. Only asynchronous
+ * invocations (`X-Amz-Invocation-Type: 'Event'`) with one `$default` template are supported; anything
+ * else is refused here, naming the route, instead of behaving differently from API Gateway later.
+ */
+function compileAsyncTemplates(config: GatewayConfig): Map<string, RequestTemplate> {
+  const compiled = new Map<string, RequestTemplate>();
+  for (const route of Object.values(config.routes)) {
+    const integration = route.integration;
+    if (integration?.type !== 'AWS') continue;
+    const where = `route ${route.routeKey} (integration ${integration.logicalId})`;
+    if (integration.invocationType !== 'Event') {
+      throw new ExecuteApiError(
+        `${where}: only asynchronous AWS Lambda integrations are supported locally (${INVOCATION_TYPE_PARAMETER}: "'Event'"), got ${integration.invocationType === undefined ? 'none' : `"'${integration.invocationType}'"`}`,
+      );
+    }
+    const selection = integration.templateSelectionExpression;
+    if (selection !== undefined && selection !== '\\$default' && selection !== '$default') {
+      throw new ExecuteApiError(
+        `${where}: TemplateSelectionExpression ${JSON.stringify(selection)} is not supported locally; use "\\$default"`,
+      );
+    }
+    const template = integration.requestTemplates?.$default;
+    if (template === undefined) {
+      throw new ExecuteApiError(
+        `${where}: needs a RequestTemplates "$default" entry to build the Lambda payload`,
+      );
+    }
+    compiled.set(route.routeKey, compileRequestTemplate(template, where));
+  }
+  return compiled;
 }
 
 /** Route key for a message: the selection expression's value when a route has it, else `$default`. */

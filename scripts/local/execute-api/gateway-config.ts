@@ -4,6 +4,7 @@
  * authorization types and stage that AWS would deploy.
  */
 import { ExecuteApiError } from './errors';
+import { applyTemplateParameters } from './template-parameters';
 
 export type AuthorizationType = 'NONE' | 'AWS_IAM' | 'CUSTOM' | 'JWT';
 export type IntegrationType = 'AWS_PROXY' | 'MOCK' | 'AWS' | 'HTTP' | 'HTTP_PROXY';
@@ -16,8 +17,16 @@ export interface Throttling {
 export interface GatewayIntegration {
   logicalId: string;
   type: IntegrationType;
-  /** Logical id of the AWS::Lambda::Function an AWS_PROXY integration invokes. */
+  /** Logical id of the AWS::Lambda::Function an AWS_PROXY or AWS integration invokes. */
   lambdaLogicalId?: string;
+  /** Non-proxy integrations: request templates by key, and the expression choosing one. */
+  requestTemplates?: Record<string, string>;
+  templateSelectionExpression?: string;
+  /**
+   * AWS Lambda integrations: the `X-Amz-Invocation-Type` request parameter without its quotes
+   * (`Event` = asynchronous invocation).
+   */
+  invocationType?: string;
 }
 
 export interface GatewayRoute {
@@ -44,7 +53,9 @@ export interface GatewayConfig {
 }
 
 export interface CfnTemplate {
-  Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  Parameters?: Record<string, { Type?: string; Default?: unknown; AllowedValues?: unknown[] }>;
+  Conditions?: Record<string, unknown>;
+  Resources?: Record<string, { Type: string; Condition?: string; Properties?: Record<string, unknown> }>;
 }
 
 export interface GatewayConfigOptions {
@@ -52,7 +63,15 @@ export interface GatewayConfigOptions {
   apiLogicalId?: string;
   /** Which AWS::ApiGatewayV2::Stage when the API has several. */
   stageName?: string;
+  /**
+   * Template parameter values deciding its Conditions (e.g. `{ EnableDirectAsk: 'TRUE' }`); routes
+   * and integrations whose condition is false are not served. @default the parameters' defaults
+   */
+  parameters?: Record<string, string>;
 }
+
+/** The request parameter that makes an AWS Lambda integration invoke asynchronously (`'Event'`). */
+export const INVOCATION_TYPE_PARAMETER = 'integration.request.header.X-Amz-Invocation-Type';
 
 const INTEGRATION_TYPES: readonly IntegrationType[] = ['AWS_PROXY', 'MOCK', 'AWS', 'HTTP', 'HTTP_PROXY'];
 const AUTHORIZATION_TYPES: readonly AuthorizationType[] = ['NONE', 'AWS_IAM', 'CUSTOM', 'JWT'];
@@ -61,7 +80,13 @@ export function gatewayConfigFromTemplate(
   template: CfnTemplate,
   options: GatewayConfigOptions = {},
 ): GatewayConfig {
-  const resources = template.Resources ?? {};
+  // Resources under a false condition do not exist on AWS, so they are not served here either.
+  const conditional = Object.values(template.Resources ?? {}).some(
+    (resource) => (resource as { Condition?: unknown }).Condition !== undefined,
+  );
+  const deployed =
+    conditional || options.parameters ? applyTemplateParameters(template, options.parameters) : template;
+  const resources = deployed.Resources ?? {};
   const ofType = (type: string) =>
     Object.entries(resources).filter(([, resource]) => resource.Type === type) as [
       string,
@@ -110,6 +135,23 @@ export function gatewayConfigFromTemplate(
         );
       }
       integration.lambdaLogicalId = unique[0];
+    }
+    const { RequestTemplates, TemplateSelectionExpression, RequestParameters } = resource.Properties;
+    if (RequestTemplates && typeof RequestTemplates === 'object') {
+      integration.requestTemplates = Object.fromEntries(
+        Object.entries(RequestTemplates as Record<string, unknown>).filter(
+          (entry): entry is [string, string] => typeof entry[1] === 'string',
+        ),
+      );
+    }
+    if (typeof TemplateSelectionExpression === 'string') {
+      integration.templateSelectionExpression = TemplateSelectionExpression;
+    }
+    const invocationType = (RequestParameters as Record<string, unknown> | undefined)?.[
+      INVOCATION_TYPE_PARAMETER
+    ];
+    if (typeof invocationType === 'string') {
+      integration.invocationType = invocationType.replace(/^'(.*)'$/, '$1');
     }
     integrations.set(id, integration);
   }

@@ -27,6 +27,18 @@ export {
   type GatewayIntegration,
   type GatewayRoute,
   gatewayConfigFromTemplate,
+  INVOCATION_TYPE_PARAMETER,
   type IntegrationType,
   type Throttling,
 } from './gateway-config';
+export {
+  compileRequestTemplate,
+  type RequestTemplate,
+  SUPPORTED_TEMPLATE_SUBSET,
+  type TemplateInput,
+} from './request-template';
+export {
+  applyTemplateParameters,
+  overrideFunctionEnvironment,
+  type ParameterizedTemplate,
+} from './template-parameters';
