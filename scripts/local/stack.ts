@@ -11,16 +11,19 @@
 import { ENV } from '../../functions/shared/constants';
 import { QnaStreamingError } from '../../functions/shared/errors';
 import { createLogger, type Logger } from '../../functions/shared/logger';
+import { STREAMING_PARAMETERS } from '../../templates/streaming-stack';
 import { synthTemplates } from '../../templates/synth-templates';
 import { LOCAL_MODEL_ID, type LocalBedrock, type LocalBedrockBehaviour, startLocalBedrock } from './bedrock';
 import { type LocalCognitoIdentity, startLocalCognitoIdentity } from './cognito-identity';
 import { CredentialStore, DEV_CREDENTIALS, devIdentity } from './credentials';
 import { createTableInputFromTemplate, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb';
 import {
+  applyTemplateParameters,
   type ConnectionsFault,
   type ConnectionsRequest,
   gatewayConfigFromTemplate,
   type LocalExecuteApi,
+  overrideFunctionEnvironment,
   startExecuteApi,
   type WebSocketLambda,
 } from './execute-api';
@@ -79,6 +82,11 @@ export interface LocalStackOptions {
   region?: string;
   /** @default 'streaming-sessions' */
   tableName?: string;
+  /**
+   * Values of the streaming template's parameters, e.g. `{ EnableDirectAsk: 'TRUE' }`. The gateway's
+   * routes and the template's Lambdas follow them, conditions included. @default the template's defaults
+   */
+  parameters?: Record<string, string>;
   /**
    * `local`: the bundled knowledge-base model. `aws`: real Bedrock with the given AWS credentials
    * (the fulfillment Lambda signs with them; the other doubles accept them too).
@@ -148,7 +156,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
-    const template = synthTemplates().streaming as TemplateJson;
+    // The ask Lambda (EnableDirectAsk=TRUE) answers with the same model as the fulfillment Lambda.
+    const template = applyTemplateParameters(synthTemplates().streaming as TemplateJson, {
+      [STREAMING_PARAMETERS.directAskModelId]: options.modelId ?? LOCAL_MODEL_ID,
+      ...options.parameters,
+    });
     const credentials = new CredentialStore([devIdentity()]);
     const aws = options.bedrock && options.bedrock !== 'local' ? options.bedrock.aws : undefined;
     if (aws) {
@@ -194,20 +206,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       LOG_LEVEL: 'debug',
     };
 
-    // The streaming template's Lambdas, with the environment the template gives them.
+    // The streaming template's Lambdas (those its conditions keep), started once the gateway
+    // listens: a publishing Lambda's `@connections` URL is the gateway's. They stop after it.
     const tableLogicalId = singleResourceId(template, 'AWS::DynamoDB::Table');
+    const running: Record<string, LocalLambda> = {};
     const lambdas: Record<string, WebSocketLambda> = {};
-    for (const fn of templateFunctions(template, { [tableLogicalId]: tableName })) {
-      const lambda: LocalLambda = await startLocalLambda({
-        asset: fn.asset,
-        functionName: fn.logicalId,
-        environment: { ...awsEnvironment, ...fn.environment },
-        timeoutMs: fn.timeoutMs,
-        onLog: (line) => onLog?.(line, fn.logicalId),
-      });
-      stoppers.push(() => lambda.stop());
-      lambdas[fn.logicalId] = (event) => lambda.invoke(event);
+    for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      lambdas[logicalId] = (event) =>
+        running[logicalId]?.invoke(event) ??
+        Promise.reject(new LocalStackError(`${logicalId} is not running`));
     }
+    stoppers.push(async () => {
+      for (const lambda of Object.values(running)) await lambda.stop();
+    });
 
     const gateway = await startExecuteApi({
       config: gatewayConfigFromTemplate(template),
@@ -225,6 +237,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logger: loggerFor('local-execute-api', onLog),
     });
     stoppers.push(() => gateway.stop());
+
+    const localTemplate = overrideFunctionEnvironment(template, {
+      [ENV.callbackUrl]: gateway.callbackUrl,
+      [ENV.webSocketEndpoint]: gateway.webSocketUrl,
+    });
+    for (const fn of templateFunctions(localTemplate, { [tableLogicalId]: tableName })) {
+      running[fn.logicalId] = await startLocalLambda({
+        asset: fn.asset,
+        functionName: fn.logicalId,
+        environment: { ...awsEnvironment, ...fn.environment },
+        timeoutMs: fn.timeoutMs,
+        onLog: (line) => onLog?.(line, fn.logicalId),
+      });
+    }
 
     // The example bot's fulfillment Lambda: a publisher, configured as the parent template wires it.
     const modelId = options.modelId ?? LOCAL_MODEL_ID;
