@@ -16,6 +16,7 @@ import { synthTemplates } from '../../templates/synth-templates';
 import { LOCAL_MODEL_ID, type LocalBedrock, type LocalBedrockBehaviour, startLocalBedrock } from './bedrock';
 import { type LocalCognitoIdentity, startLocalCognitoIdentity } from './cognito-identity';
 import { CredentialStore, DEV_CREDENTIALS, devIdentity } from './credentials';
+import { type DemoBundle, serveDemo } from './demo-page';
 import { createTableInputFromTemplate, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb';
 import {
   applyTemplateParameters,
@@ -107,6 +108,8 @@ export interface LocalStackOptions {
   fulfillmentEnvironment?: Record<string, string>;
   /** Receives every log line of the doubles and Lambdas. @default discard */
   onLog?: (line: string, source: string) => void;
+  /** Serve the demo chat page at `/` (and the status page at `/status`). @default true */
+  demo?: boolean;
 }
 
 export interface LocalStack {
@@ -121,6 +124,8 @@ export interface LocalStack {
   web: LocalWebServer;
   /** The synthesized streaming template the gateway and the Lambdas were configured from. */
   template: TemplateJson;
+  /** The demo page's bundle (absent with `demo: false`). */
+  demo?: DemoBundle;
   stop(): Promise<void>;
 }
 
@@ -316,6 +321,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       contentType: 'application/json',
       body: () => `${JSON.stringify(endpoints, null, 2)}\n`,
     });
+    const demo = options.demo === false ? undefined : await serveDemo(web, endpoints);
 
     return {
       endpoints,
@@ -327,6 +333,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       lex,
       web,
       template,
+      ...(demo ? { demo } : {}),
       stop: stopAll,
     };
   } catch (error) {

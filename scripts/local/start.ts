@@ -14,7 +14,6 @@ import {
   type LocalStackPorts,
   startLocalStack,
 } from './stack';
-import { renderStatusPage } from './status-page';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -106,7 +105,7 @@ function consoleLog(verbose: boolean) {
 
 export function describeEndpoints(endpoints: LocalEndpoints): string {
   const rows: [string, string][] = [
-    ['Open in a browser', endpoints.webUrl],
+    ['Open in a browser', `${endpoints.webUrl}  (demo chat; what runs where: ${endpoints.webUrl}status)`],
     ['WebSocket (presign it)', endpoints.webSocketUrl],
     ['@connections callback', endpoints.callbackUrl],
     [
@@ -169,10 +168,6 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     bedrock,
     ...(args.modelId ? { modelId: args.modelId } : {}),
     onLog: consoleLog(args.verbose),
-  });
-  stack.web.setAsset('/', {
-    contentType: 'text/html; charset=utf-8',
-    body: () => renderStatusPage(stack.endpoints),
   });
   const file = path.join(REPO_ROOT, 'build', 'local', 'endpoints.json');
   mkdirSync(path.dirname(file), { recursive: true });
