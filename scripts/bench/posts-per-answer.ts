@@ -7,15 +7,9 @@
  * Prints one JSON object. (The full side-by-side benchmark against a naive publisher is `npm run
  * bench`'s job; this is the quick check of the coalescing defaults.)
  */
-import {
-  CognitoIdentityClient,
-  GetCredentialsForIdentityCommand,
-  GetIdCommand,
-} from '@aws-sdk/client-cognito-identity';
 import { LexRuntimeV2Client, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
-import WebSocket from 'ws';
-import { presignWebSocketUrl } from '../../web-plugin/signer';
 import { startLocalStack } from '../local/stack';
+import { newVisitor, openRecordingSocket } from './visitor';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -40,28 +34,9 @@ async function main(): Promise<void> {
   });
   try {
     const { region } = stack.endpoints;
-    const cognito = new CognitoIdentityClient({ endpoint: stack.endpoints.cognitoIdentity, region });
-    const { IdentityId } = await cognito.send(
-      new GetIdCommand({ IdentityPoolId: stack.endpoints.identityPoolId }),
-    );
-    const { Credentials } = await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId }));
-    cognito.destroy();
-    const credentials = {
-      accessKeyId: Credentials?.AccessKeyId as string,
-      secretAccessKey: Credentials?.SecretKey as string,
-      sessionToken: Credentials?.SessionToken as string,
-    };
-    const sessionId = IdentityId as string;
-    const socket = new WebSocket(
-      await presignWebSocketUrl({ endpoint: stack.endpoints.webSocketUrl, sessionId, credentials, region }),
-    );
-    let messages = 0;
-    let lastMessageAt = 0;
-    socket.on('message', () => {
-      messages += 1;
-      lastMessageAt = Date.now();
-    });
-    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const visitor = await newVisitor(stack.endpoints);
+    const { sessionId, credentials } = visitor;
+    const socket = await openRecordingSocket({ endpoints: stack.endpoints, visitor, clock: Date.now });
     const postsBefore = stack.gateway.stats().posts;
     const lex = new LexRuntimeV2Client({ endpoint: stack.endpoints.lexRuntime, region, credentials });
     const startedAt = Date.now();
@@ -77,7 +52,8 @@ async function main(): Promise<void> {
     const lexAt = Date.now();
     lex.destroy();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    socket.close();
+    await socket.close();
+    const lastMessageAt = socket.frames.at(-1)?.at ?? 0;
     const emf = metrics.at(-1) ?? {};
     process.stdout.write(
       `${JSON.stringify(
@@ -87,7 +63,7 @@ async function main(): Promise<void> {
           postLatencyMs,
           modelChunks: emf.Chunks,
           posts: stack.gateway.stats().posts - postsBefore,
-          framesReceived: messages,
+          framesReceived: socket.frames.length,
           answerChars: answer.messages?.[0]?.content?.length ?? 0,
           lexAnswerMs: lexAt - startedAt,
           lastFrameBeforeLexMs: lexAt - lastMessageAt,
