@@ -5,7 +5,7 @@
 import type { BenchRow, PublisherName } from './runner';
 
 const PANEL = { width: 340, height: 250, left: 56, right: 16, top: 28, bottom: 44 };
-const HEADER = 64;
+const HEADER = 84;
 const COLOURS: Record<PublisherName, string> = { naive: '#c2410c', publisher: '#1d4ed8' };
 const DASHES = ['', '7 4', '2 4', '10 3 2 3'];
 
@@ -13,11 +13,11 @@ function unique(values: readonly number[]): number[] {
   return [...new Set(values)].sort((a, b) => a - b);
 }
 
-/** A round upper bound for the y axis (1, 2 or 5 × 10^n). */
+/** A round upper bound for the y axis whose quarters are round too (1, 1.2, 1.6, 2, 4, 8 × 10^n). */
 export function niceCeiling(value: number): number {
   if (value <= 0) return 1;
   const magnitude = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 5, 10]) if (step * magnitude >= value) return step * magnitude;
+  for (const step of [1, 1.2, 1.6, 2, 4, 8, 10]) if (step * magnitude >= value) return step * magnitude;
   return 10 * magnitude;
 }
 
@@ -32,7 +32,7 @@ export function renderLagChart(rows: readonly BenchRow[]): string {
   const maxLag = niceCeiling(
     Math.max(0, ...rows.flatMap((row) => [row.naive.endLagMs, row.publisher.endLagMs])),
   );
-  const width = Math.max(1, rates.length) * PANEL.width;
+  const width = Math.max(Math.max(1, rates.length) * PANEL.width, 24 + Math.max(2, latencies.length) * 110);
   const height = HEADER + PANEL.height;
   const plotWidth = PANEL.width - PANEL.left - PANEL.right;
   const plotHeight = PANEL.height - PANEL.top - PANEL.bottom;
@@ -41,21 +41,20 @@ export function renderLagChart(rows: readonly BenchRow[]): string {
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="12" y="20" font-size="14" font-weight="bold">End lag vs answer length (lower is better)</text>`,
   ];
-  // Legend: colour = publisher, dash = post latency.
-  let legendX = 12;
-  for (const publisher of ['naive', 'publisher'] as const) {
+  // Legend: colour = publisher (first row), dash = post latency (second row).
+  (['naive', 'publisher'] as const).forEach((publisher, index) => {
+    const x = 12 + index * 110;
     parts.push(
-      `<line x1="${legendX}" y1="40" x2="${legendX + 24}" y2="40" stroke="${COLOURS[publisher]}" stroke-width="2.5"/>`,
-      `<text x="${legendX + 30}" y="44">${publisher}</text>`,
+      `<line x1="${x}" y1="40" x2="${x + 24}" y2="40" stroke="${COLOURS[publisher]}" stroke-width="2.5"/>`,
+      `<text x="${x + 30}" y="44">${publisher}</text>`,
     );
-    legendX += 100;
-  }
+  });
   latencies.forEach((latency, index) => {
+    const x = 12 + index * 110;
     parts.push(
-      `<line x1="${legendX}" y1="40" x2="${legendX + 24}" y2="40" stroke="#555" stroke-width="2" stroke-dasharray="${DASHES[index % DASHES.length]}"/>`,
-      `<text x="${legendX + 30}" y="44">post ${latency} ms</text>`,
+      `<line x1="${x}" y1="60" x2="${x + 24}" y2="60" stroke="#555" stroke-width="2" stroke-dasharray="${DASHES[index % DASHES.length]}"/>`,
+      `<text x="${x + 30}" y="64">post ${latency} ms</text>`,
     );
-    legendX += 100;
   });
 
   rates.forEach((rate, panel) => {
