@@ -21,14 +21,14 @@ const CHROMIUM_ARGS = [
 ];
 
 /** Launches headless Chromium; fails (never skips) with the install command when it is missing. */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
+export async function launchChromium(executablePath = CHROMIUM_PATH): Promise<Browser> {
+  if (!existsSync(executablePath)) {
     throw new Error(
-      `Chromium is missing at ${CHROMIUM_PATH}; the browser tests need it. ` +
+      `Chromium is missing at ${executablePath}; the browser tests need it. ` +
         'Install it once with: apt-get update && apt-get install -y chromium',
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 }
 
 /** Saves a screenshot under build/test-artifacts/ and returns its path. */
