@@ -20,15 +20,24 @@ function option(args: readonly string[], name: string): string | undefined {
   return args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
 
-function numbers(args: readonly string[], name: string, fallback: readonly number[]): readonly number[] {
+function numbers(
+  args: readonly string[],
+  name: string,
+  fallback: readonly number[],
+  min: { value: number; inclusive: boolean },
+): readonly number[] {
   const raw = option(args, name);
   if (raw === undefined) return fallback;
-  const values = raw.split(',').map(Number);
-  if (values.length === 0 || values.some((value) => !Number.isFinite(value) || value <= 0)) {
-    throw new BenchError(`--${name} must be a comma-separated list of positive numbers, got "${raw}"`);
+  const values = raw.split(',').map((part) => (part.trim() ? Number(part) : Number.NaN));
+  const below = (value: number) => (min.inclusive ? value < min.value : value <= min.value);
+  if (values.some((value) => !Number.isFinite(value) || below(value))) {
+    const bound = min.inclusive ? `>= ${min.value}` : `> ${min.value}`;
+    throw new BenchError(`--${name} must be a comma-separated list of numbers ${bound}, got "${raw}"`);
   }
   return values;
 }
+
+const POSITIVE = { value: 0, inclusive: false };
 
 function gridFromArgs(args: readonly string[]): { preset: PresetName; grid: BenchGrid } {
   const preset = option(args, 'preset') ?? 'fast';
@@ -39,9 +48,9 @@ function gridFromArgs(args: readonly string[]): { preset: PresetName; grid: Benc
   return {
     preset: preset as PresetName,
     grid: {
-      tokensPerSecond: numbers(args, 'tokens-per-second', base.tokensPerSecond),
-      answerTokens: numbers(args, 'answer-tokens', base.answerTokens),
-      postLatencyMs: numbers(args, 'post-latency-ms', base.postLatencyMs),
+      tokensPerSecond: numbers(args, 'tokens-per-second', base.tokensPerSecond, POSITIVE),
+      answerTokens: numbers(args, 'answer-tokens', base.answerTokens, { value: 1, inclusive: true }),
+      postLatencyMs: numbers(args, 'post-latency-ms', base.postLatencyMs, { value: 0, inclusive: true }),
     },
   };
 }

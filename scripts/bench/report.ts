@@ -38,7 +38,7 @@ export function renderMarkdownTable(rows: readonly BenchRow[]): string {
   const header = [
     'tok/s',
     'tokens',
-    'post ms (injected / median / p90)',
+    'post ms (injected / measured)',
     'chunks',
     ...METRICS.map(([, name]) => name),
   ];
@@ -48,7 +48,7 @@ export function renderMarkdownTable(rows: readonly BenchRow[]): string {
       `| ${[
         row.tokensPerSecond,
         row.answerTokens,
-        `${row.postLatencyMs} / ${row.postRoundTripMs} / ${row.postRoundTripP90Ms}`,
+        `${row.postLatencyMs} / ${row.postRoundTripMs}`,
         row.modelChunks,
         ...METRICS.map(([metric]) => cell(row, metric)),
       ].join(' | ')} |`,
@@ -68,7 +68,7 @@ export function renderMarkdown(result: BenchResult, checks: readonly TargetCheck
     '',
     `Command: \`${command}\`. Question: "${settings.question}". Local model: time to first token ${settings.timeToFirstTokenMs} ms, 1–5 tokens per chunk, seed ${settings.seed} (both publishers get the same chunks). Publisher coalesce window ${settings.coalesceWindowMs} ms.`,
     '',
-    "Each metric cell: `naive / publisher (publisher ÷ naive)`. Added TTFT = client's first text − model's first chunk; end lag = client has the last text − model sent the last chunk; hook = duration of the publishing call (what Lambda bills); p50/p99 = per model chunk, client has its text − model emitted it. Post latency: injected by the local `@connections` API, then the median and 90th percentile of one awaited PostToConnection as the naive publisher measured it (the targets compare single samples with the p90).",
+    "Each metric cell: `naive / publisher (publisher ÷ naive)`. Added TTFT = client's first text − model's first chunk; end lag = client has the last text − model sent the last chunk; hook = duration of the publishing call (what Lambda bills); p50/p99 = per model chunk, client has its text − model emitted it. Post latency: injected by the local `@connections` API / measured: the median duration of one awaited PostToConnection in that configuration (the post latency of the targets).",
     '',
     renderMarkdownTable(result.rows),
     '## DESIGN targets',
@@ -97,7 +97,6 @@ export async function writeReport(
     answerTokens: row.answerTokens,
     postLatencyMs: row.postLatencyMs,
     postRoundTripMs: row.postRoundTripMs,
-    postRoundTripP90Ms: row.postRoundTripP90Ms,
     modelChunks: row.modelChunks,
     naive: row.naive,
     publisher: row.publisher,

@@ -43,12 +43,6 @@ export interface BenchRow extends BenchConfiguration {
    * PostToConnection (injected latency plus local HTTP, SigV4 and WebSocket work).
    */
   postRoundTripMs: number;
-  /**
-   * The 90th percentile of the same durations: how long one post can take on this machine. The
-   * targets compare single samples (one first token, one last token) against it, so that the
-   * scheduling jitter of a one-process stack does not decide a verdict.
-   */
-  postRoundTripP90Ms: number;
   naive: PublisherFigures;
   publisher: PublisherFigures;
 }
@@ -258,7 +252,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         ...configuration,
         modelChunks: naive.chunkTexts.length,
         postRoundTripMs: round(percentile(naive.postDurationsMs, 50)),
-        postRoundTripP90Ms: round(percentile(naive.postDurationsMs, 90)),
         naive: naive.figures,
         publisher: publisher.figures,
       };

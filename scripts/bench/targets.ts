@@ -1,11 +1,16 @@
 /**
  * The performance targets of DESIGN.md, checked against one run. "One post latency" is what one
- * PostToConnection takes in the same configuration (the injected latency plus the local HTTP, SigV4
- * and WebSocket work), measured from the naive publisher's awaited posts, so the check does not
- * blame the publisher for the cost of the post itself. The added TTFT and the end lag are single
- * samples, and on a stack whose every double shares one event loop a single post varies by a few
- * milliseconds (and now and then by tens), so they are compared with the 90th percentile of the
- * post durations (`postRoundTripP90Ms`); the median is printed next to it.
+ * PostToConnection takes in the same configuration (`postRoundTripMs`: the median of the naive
+ * publisher's awaited posts, i.e. the injected latency plus local HTTP, SigV4 and WebSocket work),
+ * so the publisher is not blamed for the cost of the post itself.
+ *
+ * Added time to first token is one sample per configuration, and on a stack whose doubles share one
+ * event loop a single post varies by a few milliseconds (now and then by tens). Comparing each
+ * sample with the median post would fail about half the configurations by chance even for a
+ * publisher that adds exactly one post, so the target is judged on the median, over all
+ * configurations, of (added TTFT − one post latency): ≤ 0 when the first text costs one post, > 0
+ * when something else (such as a connection lookup after the first chunk, as naive does) sits on
+ * the path. The worst single configuration is printed next to it.
  */
 import type { BenchRow } from './runner';
 
@@ -14,7 +19,7 @@ export type TargetStatus = 'PASS' | 'FAIL' | 'SKIP';
 export interface TargetCheck {
   target: string;
   status: TargetStatus;
-  /** The figures behind the verdict (worst case first). */
+  /** The figures behind the verdict. */
   detail: string;
 }
 
@@ -24,13 +29,23 @@ function label(row: BenchRow): string {
   return `${row.tokensPerSecond} tok/s × ${row.answerTokens} tokens × ${row.postLatencyMs} ms`;
 }
 
-function postLatency(row: BenchRow): string {
-  return `${row.postRoundTripP90Ms} ms (one post: p90; median ${row.postRoundTripMs} ms)`;
-}
-
-/** Worst row first: the one with the least room (most negative margin). */
+/** The row with the least room (smallest margin) first. */
 function worst(rows: readonly BenchRow[], margin: (row: BenchRow) => number): BenchRow | undefined {
   return [...rows].sort((a, b) => margin(a) - margin(b))[0];
+}
+
+/** Median of a non-empty list (mean of the two middle values for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function signed(ms: number): string {
+  const rounded = Math.round(ms * 10) / 10;
+  return `${rounded > 0 ? '+' : ''}${rounded} ms`;
 }
 
 export function checkTargets(rows: readonly BenchRow[], coalesceWindowMs: number): TargetCheck[] {
@@ -49,31 +64,33 @@ export function checkTargets(rows: readonly BenchRow[], coalesceWindowMs: number
       : { target: postsTarget, status: 'SKIP', detail: `no configuration at ${POSTS_RATE} tokens/s` },
   );
 
-  const lagTarget = `end lag ≤ coalesce window (${coalesceWindowMs} ms) + one post latency`;
-  const lagWorst = worst(rows, (row) => coalesceWindowMs + row.postRoundTripP90Ms - row.publisher.endLagMs);
-  checks.push(
-    lagWorst
-      ? {
-          target: lagTarget,
-          status: rows.every((row) => row.publisher.endLagMs <= coalesceWindowMs + row.postRoundTripP90Ms)
-            ? 'PASS'
-            : 'FAIL',
-          detail: `worst: ${lagWorst.publisher.endLagMs} ms ≤ ${coalesceWindowMs} + ${postLatency(lagWorst)}? (${label(lagWorst)}); naive up to ${Math.max(...rows.map((row) => row.naive.endLagMs))} ms`,
-        }
-      : { target: lagTarget, status: 'SKIP', detail: 'no configuration' },
-  );
+  if (rows.length === 0) {
+    checks.push(
+      { target: 'end lag', status: 'SKIP', detail: 'no configuration' },
+      { target: 'added time to first token', status: 'SKIP', detail: 'no configuration' },
+    );
+    return checks;
+  }
 
-  const ttftTarget = 'added time to first token ≤ one post latency';
-  const ttftWorst = worst(rows, (row) => row.postRoundTripP90Ms - row.publisher.addedTtftMs);
-  checks.push(
-    ttftWorst
-      ? {
-          target: ttftTarget,
-          status: rows.every((row) => row.publisher.addedTtftMs <= row.postRoundTripP90Ms) ? 'PASS' : 'FAIL',
-          detail: `worst: ${ttftWorst.publisher.addedTtftMs} ms ≤ ${postLatency(ttftWorst)}? (${label(ttftWorst)}); naive ${ttftWorst.naive.addedTtftMs} ms`,
-        }
-      : { target: ttftTarget, status: 'SKIP', detail: 'no configuration' },
-  );
+  const lagBound = (row: BenchRow) => coalesceWindowMs + row.postRoundTripMs;
+  const lagWorst = worst(rows, (row) => lagBound(row) - row.publisher.endLagMs) as BenchRow;
+  checks.push({
+    target: `end lag ≤ coalesce window (${coalesceWindowMs} ms) + one post latency`,
+    status: rows.every((row) => row.publisher.endLagMs <= lagBound(row)) ? 'PASS' : 'FAIL',
+    detail: `worst: ${lagWorst.publisher.endLagMs} ms ≤ ${coalesceWindowMs} + ${lagWorst.postRoundTripMs} ms? (${label(lagWorst)}); naive up to ${Math.max(...rows.map((row) => row.naive.endLagMs))} ms`,
+  });
+
+  const excess = (figure: (row: BenchRow) => number) =>
+    median(rows.map((row) => figure(row) - row.postRoundTripMs));
+  const publisherExcess = excess((row) => row.publisher.addedTtftMs);
+  const ttftWorst = worst(rows, (row) => row.postRoundTripMs - row.publisher.addedTtftMs) as BenchRow;
+  checks.push({
+    target: 'added time to first token ≤ one post latency (median over configurations)',
+    status: publisherExcess <= 0 ? 'PASS' : 'FAIL',
+    detail:
+      `added TTFT − one post: median ${signed(publisherExcess)} (naive ${signed(excess((row) => row.naive.addedTtftMs))}); ` +
+      `worst single answer ${signed(ttftWorst.publisher.addedTtftMs - ttftWorst.postRoundTripMs)} (${label(ttftWorst)})`,
+  });
   return checks;
 }
 
