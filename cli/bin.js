@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// `qna-streaming` bin: runs the TypeScript CLI (cli/main.ts) through tsx's CommonJS loader, so it
+// works straight after `npm ci` with no build step (tsx is a dependency of the project).
+
+// The project supports Node 20 (package.json engines); the SDK's notice that its 2027 releases will
+// need Node 22 is not something a CLI user can act on, so it is not printed on every command.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+require('tsx/cjs/api').register();
+const { runCli, nodeIo } = require('./main.ts');
+runCli(process.argv.slice(2), nodeIo()).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`qna-streaming: unexpected failure: ${error?.stack ? error.stack : error}\n`);
+    process.exitCode = 1;
+  },
+);
