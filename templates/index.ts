@@ -7,6 +7,7 @@ export {
 } from './direct-ask';
 export { StreamingTemplateError } from './errors';
 export {
+  acknowledgeAlarmTopic,
   acknowledgeDirectAsk,
   acknowledgeExampleFunction,
   acknowledgeFinding,
@@ -40,7 +41,19 @@ export {
   STREAMING_STAGE_NAME,
 } from './streaming-construct';
 export {
+  METRICS_NAMESPACE,
+  METRICS_SERVICE_DIMENSION,
+  OBSERVABILITY_IDS,
+  PUBLISHER_METRICS,
+  PUBLISHER_SERVICES,
+  type StreamingAlarmProps,
+  StreamingObservability,
+  type StreamingObservabilityProps,
+} from './streaming-observability';
+export {
   DIRECT_ASK_CONSTRUCT_ID,
+  MONITORING_OUTPUTS,
+  OBSERVABILITY_CONSTRUCT_ID,
   STREAMING_CONDITIONS,
   STREAMING_CONSTRUCT_ID,
   STREAMING_OUTPUTS,

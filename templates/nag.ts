@@ -119,3 +119,12 @@ export function acknowledgeDirectAsk(directAsk: DirectAsk): void {
 export function acknowledgeExampleFunction(fn: IConstruct): void {
   acknowledgeFinding(fn, `${AWS_SOLUTIONS}-L1`, RUNTIME_REASON);
 }
+
+/** Acknowledgement of the alarm topic (templates/streaming-observability.ts). */
+export function acknowledgeAlarmTopic(topic: IConstruct): void {
+  acknowledgeFinding(
+    topic,
+    `${AWS_SOLUTIONS}-SNS2`,
+    'The topic carries only alarm state changes (alarm name, metric, threshold), no user data. CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer-managed key would add a monthly cost to an opt-in feature; publishing is restricted to TLS and to CloudWatch of this account.',
+  );
+}

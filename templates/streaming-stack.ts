@@ -13,9 +13,10 @@ import { IDENTITY_BINDINGS } from '../functions/shared/constants';
 import { findLambdaAsset, type LambdaAssetKeys } from '../scripts/lib/lambda-assets';
 import { DirectAsk } from './direct-ask';
 import { StreamingTemplateError } from './errors';
-import { acknowledgeDirectAsk, acknowledgeStreamingTemplate } from './nag';
+import { acknowledgeAlarmTopic, acknowledgeDirectAsk, acknowledgeStreamingTemplate } from './nag';
 import { ReadableStack } from './readable-stack';
 import { LOG_RETENTION_DAYS, QnaStreaming } from './streaming-construct';
+import { StreamingObservability } from './streaming-observability';
 
 /** Output names of the streaming template: the contract with parents and chat clients. */
 export const STREAMING_OUTPUTS = {
@@ -26,6 +27,12 @@ export const STREAMING_OUTPUTS = {
   tableArn: 'StreamingDynamoDbTableArn',
   lambdaArn: 'StreamingLambdaArn',
   publisherPolicyArn: 'StreamingPublisherPolicyArn',
+} as const;
+
+/** Outputs about monitoring (not wired into parents). */
+export const MONITORING_OUTPUTS = {
+  dashboardUrl: 'StreamingDashboardUrl',
+  alarmTopicArn: 'StreamingAlarmTopicArn',
 } as const;
 
 /** Parameter names of the streaming template. */
@@ -42,6 +49,10 @@ export const STREAMING_PARAMETERS = {
   configureApiGatewayAccount: 'ConfigureApiGatewayAccount',
   enableDirectAsk: 'EnableDirectAsk',
   directAskModelId: 'DirectAskModelId',
+  enableAlarms: 'EnableAlarms',
+  alarmEmail: 'AlarmEmail',
+  alarmTimeToFirstTokenMs: 'AlarmTimeToFirstTokenMs',
+  alarmErrorThreshold: 'AlarmErrorThreshold',
 } as const;
 
 /** Condition names of the streaming template. */
@@ -51,7 +62,12 @@ export const STREAMING_CONDITIONS = {
   logsNeverExpire: 'LogsNeverExpire',
   configureApiGatewayAccount: 'ConfigureApiGatewayAccountEnabled',
   directAskEnabled: 'DirectAskEnabled',
+  alarmsEnabled: 'AlarmsEnabled',
+  alarmEmailGiven: 'AlarmEmailGiven',
 } as const;
+
+/** Id of the `StreamingObservability` inside the template (logical ids `Dashboard`, `ErrorsAlarm`, …). */
+export const OBSERVABILITY_CONSTRUCT_ID = 'Monitoring';
 
 /** Id of the `DirectAsk` inside the template (logical ids `AskRoute`, `AskFunction`, …). */
 export const DIRECT_ASK_CONSTRUCT_ID = 'Ask';
@@ -73,13 +89,15 @@ export class StreamingStack extends ReadableStack {
   readonly streaming: QnaStreaming;
   /** The `ask` route and Lambda; every resource under the `DirectAskEnabled` condition. */
   readonly directAsk: DirectAsk;
+  /** The dashboard, and the alarms under the `AlarmsEnabled` condition. */
+  readonly observability: StreamingObservability;
 
   constructor(scope: Construct, id: string, props: StreamingStackProps) {
     super(scope, id, {
       stackName: props.stackName ?? 'qna-streaming',
       description:
         'qna-streaming: WebSocket API, session table and connection Lambda that stream LLM answers to QnABot / Lex Web UI chat clients word by word.',
-      transparentIds: [STREAMING_CONSTRUCT_ID],
+      transparentIds: [STREAMING_CONSTRUCT_ID, OBSERVABILITY_CONSTRUCT_ID],
     });
     const p = STREAMING_PARAMETERS;
     const c = STREAMING_CONDITIONS;
@@ -159,6 +177,35 @@ export class StreamingStack extends ReadableStack {
         'Bedrock foundation model (a model id, not an inference profile) that answers "ask" messages; the only model the ask Lambda may call. Used only when EnableDirectAsk=TRUE.',
     });
 
+    const enableAlarms = new CfnParameter(this, p.enableAlarms, {
+      type: 'String',
+      default: 'FALSE',
+      allowedValues: ['TRUE', 'FALSE'],
+      description:
+        'TRUE creates CloudWatch alarms (failed answers, p90 time to first token) and an SNS topic for them. Setting AlarmEmail turns them on as well.',
+    });
+    const alarmEmail = new CfnParameter(this, p.alarmEmail, {
+      type: 'String',
+      default: '',
+      allowedPattern: '^$|^[^@\\s]+@[^@\\s]+$',
+      constraintDescription: 'must be empty or an email address',
+      description:
+        'Email address subscribed to the alarm topic (confirm the subscription mail); empty for none. Non-empty turns the alarms on.',
+    });
+    const alarmTtft = new CfnParameter(this, p.alarmTimeToFirstTokenMs, {
+      type: 'Number',
+      default: 3000,
+      minValue: 100,
+      description:
+        'Alarm when the p90 time to first token of any publisher stays above this many milliseconds.',
+    });
+    const alarmErrors = new CfnParameter(this, p.alarmErrorThreshold, {
+      type: 'Number',
+      default: 1,
+      minValue: 1,
+      description: 'Alarm when this many answers fail (plus connection Lambda errors) within 5 minutes.',
+    });
+
     const xrayEnabled = new CfnCondition(this, c.xrayEnabled, {
       expression: Fn.conditionEquals(xray.valueAsString, 'TRUE'),
     });
@@ -177,6 +224,13 @@ export class StreamingStack extends ReadableStack {
     });
     const directAskEnabled = new CfnCondition(this, c.directAskEnabled, {
       expression: Fn.conditionEquals(enableDirectAsk.valueAsString, 'TRUE'),
+    });
+
+    const alarmEmailGiven = new CfnCondition(this, c.alarmEmailGiven, {
+      expression: Fn.conditionNot(Fn.conditionEquals(alarmEmail.valueAsString, '')),
+    });
+    const alarmsEnabled = new CfnCondition(this, c.alarmsEnabled, {
+      expression: Fn.conditionOr(Fn.conditionEquals(enableAlarms.valueAsString, 'TRUE'), alarmEmailGiven),
     });
 
     const connectionKey = props.assetKeys[findLambdaAsset('connection').name];
@@ -210,6 +264,17 @@ export class StreamingStack extends ReadableStack {
       modelId: directAskModelId.valueAsString,
       enabled: directAskEnabled,
       logRetentionDays,
+    });
+
+    this.observability = new StreamingObservability(this, OBSERVABILITY_CONSTRUCT_ID, {
+      streaming: this.streaming,
+      alarms: {
+        enabled: alarmsEnabled,
+        email: alarmEmail.valueAsString,
+        emailEnabled: alarmEmailGiven,
+        timeToFirstTokenP90Ms: alarmTtft.valueAsNumber,
+        errorsPerPeriod: alarmErrors.valueAsNumber,
+      },
     });
 
     // WebSocket stage logging needs the account-level API Gateway CloudWatch role. Setting it is
@@ -261,6 +326,20 @@ export class StreamingStack extends ReadableStack {
       description: 'Managed policy to attach to the role of a Lambda that streams answers.',
     });
 
+    new CfnOutput(this, MONITORING_OUTPUTS.dashboardUrl, {
+      value: this.observability.dashboardUrl,
+      description:
+        'CloudWatch dashboard: time to first token, answers, posts, gone connections, errors, API traffic.',
+    });
+    if (this.observability.topic) {
+      const topicOutput = new CfnOutput(this, MONITORING_OUTPUTS.alarmTopicArn, {
+        value: this.observability.topic.ref,
+        description: 'SNS topic the alarms notify (subscribe more endpoints to it).',
+      });
+      topicOutput.condition = alarmsEnabled;
+      acknowledgeAlarmTopic(this.observability.topic);
+    }
+
     acknowledgeStreamingTemplate(this, this.streaming, accountRole);
     acknowledgeDirectAsk(this.directAsk);
 
@@ -280,6 +359,10 @@ export class StreamingStack extends ReadableStack {
           {
             Label: { default: 'Direct ask (apps without Lex)' },
             Parameters: [p.enableDirectAsk, p.directAskModelId],
+          },
+          {
+            Label: { default: 'Alarms' },
+            Parameters: [p.enableAlarms, p.alarmEmail, p.alarmTimeToFirstTokenMs, p.alarmErrorThreshold],
           },
         ],
       },

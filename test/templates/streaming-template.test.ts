@@ -327,10 +327,14 @@ describe('streaming template: parameters and outputs', () => {
   test('QnABot-compatible parameters', () => {
     expect(Object.keys(json.Parameters ?? {}).sort()).toEqual(
       [
+        'AlarmEmail',
+        'AlarmErrorThreshold',
+        'AlarmTimeToFirstTokenMs',
         'BootstrapBucket',
         'BootstrapPrefix',
         'ConfigureApiGatewayAccount',
         'DirectAskModelId',
+        'EnableAlarms',
         'EnableDirectAsk',
         'IdentityBinding',
         'LogRetentionPeriod',
@@ -363,13 +367,17 @@ describe('streaming template: parameters and outputs', () => {
     template.hasOutput(STREAMING_OUTPUTS.tableArn, { Value: getAtt('SessionTable', 'Arn') });
     template.hasOutput(STREAMING_OUTPUTS.lambdaArn, { Value: getAtt('ConnectionFunction', 'Arn') });
     template.hasOutput(STREAMING_OUTPUTS.publisherPolicyArn, { Value: ref('PublisherPolicy') });
-    expect(Object.keys(json.Outputs ?? {})).toHaveLength(7);
+    // The seven above, plus the dashboard URL and the (conditional) alarm topic: see observability.test.ts.
+    expect(Object.keys(json.Outputs ?? {})).toHaveLength(9);
   });
 
   test('logical ids are the stable construct ids (no CDK hashes), and no CDK bookkeeping is left', () => {
     expect(Object.keys(json.Resources).sort()).toEqual(
       [
         'AccessLogs',
+        'AlarmEmailSubscription',
+        'AlarmTopic',
+        'AlarmTopicPolicy',
         'ApiGatewayAccount',
         'ApiGatewayCloudWatchRole',
         'ApiInvokePermission',
@@ -386,14 +394,17 @@ describe('streaming template: parameters and outputs', () => {
         'ConnectionFunctionLogs',
         'ConnectionFunctionRole',
         'ConnectionIntegration',
+        'Dashboard',
         'DefaultRoute',
         'DefaultRouteResponse',
         'DisconnectRoute',
+        'ErrorsAlarm',
         'PingIntegration',
         'PingRoute',
         'ProdStage',
         'PublisherPolicy',
         'SessionTable',
+        'TimeToFirstTokenAlarm',
         'WebSocketApi',
       ].sort(),
     );
