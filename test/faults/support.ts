@@ -4,7 +4,7 @@
  * doubles, so a test can check that what happened was said, not silently dropped.
  */
 import WebSocket from 'ws';
-import type { Protocol } from '../../functions/shared/constants';
+import { MAX_FRAME_BYTES, type Protocol } from '../../functions/shared/constants';
 import type { Frame } from '../../functions/shared/frames';
 import type { Visitor } from '../../scripts/bench/visitor';
 import type { LocalStack } from '../../scripts/local/stack';
@@ -18,6 +18,7 @@ export interface Tab {
   /** Concatenated delta text (json) or all messages (text). */
   text(): string;
   ended(): boolean;
+  /** Sends one message, in ≤ 32 KB frames as browsers fragment long messages. */
   send(data: string | Buffer, binary?: boolean): void;
   /** Resolves with the close code once the socket has closed. */
   closed: Promise<number>;
@@ -63,7 +64,18 @@ export async function openTab(
             .join('')
         : messages.join(''),
     ended: () => frames().some((frame) => frame.type === 'end'),
-    send: (data, binary = false) => socket.send(data, { binary }),
+    send: (data, binary = false) => {
+      // Like a browser, in frames the gateway accepts (≤ 32 KB each) however long the message.
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      if (bytes.length <= MAX_FRAME_BYTES) {
+        socket.send(bytes, { binary });
+        return;
+      }
+      for (let offset = 0; offset < bytes.length; offset += MAX_FRAME_BYTES) {
+        const end = Math.min(bytes.length, offset + MAX_FRAME_BYTES);
+        socket.send(bytes.subarray(offset, end), { binary, fin: end === bytes.length });
+      }
+    },
     closed,
     close: async () => {
       if (socket.readyState === WebSocket.CLOSED) return;
