@@ -25,6 +25,9 @@ export const USAGE = `Usage: npm start [-- flags]
   --bedrock=local|aws
         local (default): the bundled knowledge-base model. aws: real Amazon Bedrock with your AWS
         credentials (environment, profile or SSO); pick the model with --model-id=<id>.
+  --direct-ask
+        Also serve the streaming template's direct-ask route (EnableDirectAsk=TRUE), so
+        \`npx qna-streaming ask --endpoint <WebSocket URL> "question"\` works against this stack.
   --verbose
         Print every log line of every double and Lambda (default: warnings and errors).
   --help
@@ -36,6 +39,7 @@ export interface StartArguments {
   bedrock: 'local' | 'aws';
   modelId?: string;
   verbose: boolean;
+  directAsk: boolean;
 }
 
 const PORT_FLAGS: Record<keyof LocalStackPorts, string> = {
@@ -64,7 +68,14 @@ export function parseStartArguments(argv: readonly string[], env: NodeJS.Process
     if (!match?.[1]) throw new UsageError(`unknown argument "${arg}"`);
     flags.set(match[1], match[2] ?? 'true');
   }
-  const known = new Set([...Object.values(PORT_FLAGS), 'bedrock', 'model-id', 'verbose', 'help']);
+  const known = new Set([
+    ...Object.values(PORT_FLAGS),
+    'bedrock',
+    'model-id',
+    'verbose',
+    'direct-ask',
+    'help',
+  ]);
   for (const name of flags.keys()) {
     if (!known.has(name)) throw new UsageError(`unknown flag --${name}`);
   }
@@ -84,6 +95,7 @@ export function parseStartArguments(argv: readonly string[], env: NodeJS.Process
     bedrock,
     ...(modelId ? { modelId } : {}),
     verbose: flags.get('verbose') === 'true' || env.QNA_STREAMING_VERBOSE === 'true',
+    directAsk: flags.get('direct-ask') === 'true' || env.QNA_STREAMING_DIRECT_ASK === 'true',
   };
 }
 
@@ -168,6 +180,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     bedrock,
     ...(args.modelId ? { modelId: args.modelId } : {}),
     onLog: consoleLog(args.verbose),
+    ...(args.directAsk ? { parameters: { EnableDirectAsk: 'TRUE' } } : {}),
   });
   const file = path.join(REPO_ROOT, 'build', 'local', 'endpoints.json');
   mkdirSync(path.dirname(file), { recursive: true });
