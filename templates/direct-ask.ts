@@ -13,15 +13,16 @@
  *
  * Everything here may sit under one condition (`EnableDirectAsk` in the streaming template).
  */
-import { Aws, type CfnCondition, type CfnResource, Fn } from 'aws-cdk-lib';
+import { type CfnCondition, type CfnResource, Fn } from 'aws-cdk-lib';
 import { CfnIntegration, CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
-import { CfnRole } from 'aws-cdk-lib/aws-iam';
+import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { CfnEventInvokeConfig, CfnFunction, CfnPermission, type Code } from 'aws-cdk-lib/aws-lambda';
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PUBLISHER_DEFAULTS } from '../functions/shared/config';
 import { ENV, ROUTES } from '../functions/shared/constants';
 import { StreamingTemplateError } from './errors';
+import { executeApiArn, foundationModelArn, lambdaInvocationUri, lambdaRole } from './iam-arns';
 import {
   type QnaStreaming,
   STREAMING_LAMBDA_HANDLER,
@@ -81,44 +82,18 @@ export class DirectAsk extends Construct {
     const logs = new CfnLogGroup(this, DIRECT_ASK_IDS.logs, {
       retentionInDays: props.logRetentionDays ?? 30,
     });
-    const modelArn = Fn.join('', [
-      'arn:',
-      Aws.PARTITION,
-      ':bedrock:',
-      Aws.REGION,
-      '::foundation-model/',
-      props.modelId,
-    ]);
-    this.role = new CfnRole(this, DIRECT_ASK_IDS.role, {
+    this.role = lambdaRole(this, DIRECT_ASK_IDS.role, {
       description: 'Direct-ask Lambda: its logs, one Bedrock model, and the publisher policy of this API.',
-      assumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-        ],
-      },
+      policyName: 'DirectAskFunction',
+      logGroupArn: logs.attrArn,
       managedPolicyArns: [streaming.publisherPolicyArn],
-      policies: [
+      statements: [
         {
-          policyName: 'DirectAskFunction',
-          policyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'OwnLogGroup',
-                Effect: 'Allow',
-                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                Resource: logs.attrArn,
-              },
-              {
-                // ConverseStream is authorized as InvokeModelWithResponseStream.
-                Sid: 'AnswerModel',
-                Effect: 'Allow',
-                Action: 'bedrock:InvokeModelWithResponseStream',
-                Resource: modelArn,
-              },
-            ],
-          },
+          // ConverseStream is authorized as InvokeModelWithResponseStream.
+          Sid: 'AnswerModel',
+          Effect: 'Allow',
+          Action: 'bedrock:InvokeModelWithResponseStream',
+          Resource: foundationModelArn(props.modelId),
         },
       ],
     });
@@ -162,32 +137,14 @@ export class DirectAsk extends Construct {
       action: 'lambda:InvokeFunction',
       functionName: this.function.attrArn,
       principal: 'apigateway.amazonaws.com',
-      sourceArn: Fn.join('', [
-        'arn:',
-        Aws.PARTITION,
-        ':execute-api:',
-        Aws.REGION,
-        ':',
-        Aws.ACCOUNT_ID,
-        ':',
-        apiId,
-        `/${STREAMING_STAGE_NAME}/${ROUTES.ask}`,
-      ]),
+      sourceArn: executeApiArn(apiId, `/${STREAMING_STAGE_NAME}/${ROUTES.ask}`),
     });
 
     this.integration = new CfnIntegration(this, DIRECT_ASK_IDS.integration, {
       apiId,
       integrationType: 'AWS',
       integrationMethod: 'POST',
-      integrationUri: Fn.join('', [
-        'arn:',
-        Aws.PARTITION,
-        ':apigateway:',
-        Aws.REGION,
-        ':lambda:path/2015-03-31/functions/',
-        this.function.attrArn,
-        '/invocations',
-      ]),
+      integrationUri: lambdaInvocationUri(this.function.attrArn),
       requestParameters: { 'integration.request.header.X-Amz-Invocation-Type': "'Event'" },
       templateSelectionExpression: '\\$default',
       requestTemplates: { $default: DIRECT_ASK_REQUEST_TEMPLATE },

@@ -10,7 +10,6 @@
  * - each may call the one Bedrock model of `BedrockModelId`, nothing else.
  */
 import { Aws, CfnOutput, CfnParameter, Fn } from 'aws-cdk-lib';
-import { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { CfnFunction, CfnPermission } from 'aws-cdk-lib/aws-lambda';
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -18,6 +17,7 @@ import { PUBLISHER_DEFAULTS } from '../functions/shared/config';
 import { ENV } from '../functions/shared/constants';
 import { findLambdaAsset, type LambdaAssetKeys } from '../scripts/lib/lambda-assets';
 import { StreamingTemplateError } from './errors';
+import { foundationModelArn, lambdaRole } from './iam-arns';
 import { acknowledgeExampleFunction } from './nag';
 import {
   addBootstrapParameters,
@@ -56,14 +56,7 @@ export class ParentExampleStack extends ReadableStack {
     });
     this.streaming = addStreamingToParent(this, bootstrap);
 
-    const modelArn = Fn.join('', [
-      'arn:',
-      Aws.PARTITION,
-      ':bedrock:',
-      Aws.REGION,
-      '::foundation-model/',
-      modelId.valueAsString,
-    ]);
+    const modelArn = foundationModelArn(modelId.valueAsString);
     this.fulfillmentFunction = this.addPublisherFunction({
       id: 'Fulfillment',
       asset: 'fulfillment',
@@ -131,35 +124,17 @@ export class ParentExampleStack extends ReadableStack {
     if (!key) throw new StreamingTemplateError(`assetKeys has no key for the "${options.asset}" Lambda`);
 
     const logs = new CfnLogGroup(this, `${id}FunctionLogs`, { retentionInDays: 30 });
-    const role = new CfnRole(this, `${id}FunctionRole`, {
+    const role = lambdaRole(this, `${id}FunctionRole`, {
       description: options.roleDescription,
-      assumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-        ],
-      },
+      policyName: `${id}Function`,
+      logGroupArn: logs.attrArn,
       managedPolicyArns: [this.streaming.outputIfEnabled(STREAMING_OUTPUTS.publisherPolicyArn, Aws.NO_VALUE)],
-      policies: [
+      statements: [
         {
-          policyName: `${id}Function`,
-          policyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'OwnLogGroup',
-                Effect: 'Allow',
-                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                Resource: logs.attrArn,
-              },
-              {
-                Sid: 'AnswerModel',
-                Effect: 'Allow',
-                Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-                Resource: options.modelArn,
-              },
-            ],
-          },
+          Sid: 'AnswerModel',
+          Effect: 'Allow',
+          Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+          Resource: options.modelArn,
         },
       ],
     });

@@ -12,7 +12,7 @@ import { CfnApi, CfnIntegration, CfnRoute, CfnRouteResponse, CfnStage } from 'aw
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import {
   CfnManagedPolicy,
-  CfnRole,
+  type CfnRole,
   type IManagedPolicy,
   type IRole,
   ManagedPolicy,
@@ -28,6 +28,7 @@ import {
   TABLE,
 } from '../functions/shared/constants';
 import { StreamingTemplateError } from './errors';
+import { executeApiArn, lambdaInvocationUri, lambdaRole, type PolicyStatement } from './iam-arns';
 
 /** The stage every client connects to; part of the `wss://…/Prod` and `@connections` URLs. */
 export const STREAMING_STAGE_NAME = 'Prod';
@@ -197,78 +198,48 @@ export class QnaStreaming extends Construct {
       description: 'Streams LLM answers to chat clients word by word (qna-streaming).',
     });
     const apiId = this.api.ref;
-    const executeApiArn = (resource: string): string =>
-      Fn.join('', [
-        'arn:',
-        Aws.PARTITION,
-        ':execute-api:',
-        Aws.REGION,
-        ':',
-        Aws.ACCOUNT_ID,
-        ':',
-        apiId,
-        resource,
-      ]);
 
     // --- Connection Lambda ------------------------------------------------------------------
     const tracing = props.tracing ?? false;
     const vpc = props.vpc;
     this.hasWildcardStatements = tracing === true || (vpc !== undefined && vpc.enabled === undefined);
-    this.connectionRole = new CfnRole(this, STREAMING_IDS.role, {
+    this.connectionRole = lambdaRole(this, STREAMING_IDS.role, {
       description: 'Connection Lambda of the streaming WebSocket API: session table and its own logs only.',
-      assumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-        ],
-      },
-      policies: [
+      policyName: 'ConnectionFunction',
+      logGroupArn: this.functionLogGroup.attrArn,
+      statements: [
         {
-          policyName: 'ConnectionFunction',
-          policyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'OwnLogGroup',
-                Effect: 'Allow',
-                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                Resource: this.functionLogGroup.attrArn,
-              },
-              {
-                Sid: 'SessionTable',
-                Effect: 'Allow',
-                Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-                Resource: this.table.attrArn,
-              },
-              {
-                Sid: 'ConnectionIndex',
-                Effect: 'Allow',
-                Action: ['dynamodb:Query'],
-                Resource: indexArn,
-              },
-              ...optionalStatement(tracing, {
-                Sid: 'XRayTracing',
-                Effect: 'Allow',
-                Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-                Resource: '*',
-              }),
-              ...(vpc
-                ? optionalStatement(vpc.enabled ?? true, {
-                    Sid: 'VpcNetworkInterfaces',
-                    Effect: 'Allow',
-                    Action: [
-                      'ec2:CreateNetworkInterface',
-                      'ec2:DescribeNetworkInterfaces',
-                      'ec2:DeleteNetworkInterface',
-                      'ec2:AssignPrivateIpAddresses',
-                      'ec2:UnassignPrivateIpAddresses',
-                    ],
-                    Resource: '*',
-                  })
-                : []),
-            ],
-          },
+          Sid: 'SessionTable',
+          Effect: 'Allow',
+          Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+          Resource: this.table.attrArn,
         },
+        {
+          Sid: 'ConnectionIndex',
+          Effect: 'Allow',
+          Action: ['dynamodb:Query'],
+          Resource: indexArn,
+        },
+        ...optionalStatement(tracing, {
+          Sid: 'XRayTracing',
+          Effect: 'Allow',
+          Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          Resource: '*',
+        }),
+        ...(vpc
+          ? optionalStatement(vpc.enabled ?? true, {
+              Sid: 'VpcNetworkInterfaces',
+              Effect: 'Allow',
+              Action: [
+                'ec2:CreateNetworkInterface',
+                'ec2:DescribeNetworkInterfaces',
+                'ec2:DeleteNetworkInterface',
+                'ec2:AssignPrivateIpAddresses',
+                'ec2:UnassignPrivateIpAddresses',
+              ],
+              Resource: '*',
+            })
+          : []),
       ],
     });
 
@@ -310,22 +281,14 @@ export class QnaStreaming extends Construct {
       action: 'lambda:InvokeFunction',
       functionName: this.connectionFunction.attrArn,
       principal: 'apigateway.amazonaws.com',
-      sourceArn: executeApiArn(`/${STREAMING_STAGE_NAME}/*`),
+      sourceArn: executeApiArn(apiId, `/${STREAMING_STAGE_NAME}/*`),
     });
 
     // --- Routes -----------------------------------------------------------------------------
     const connectionIntegration = new CfnIntegration(this, STREAMING_IDS.connectionIntegration, {
       apiId,
       integrationType: 'AWS_PROXY',
-      integrationUri: Fn.join('', [
-        'arn:',
-        Aws.PARTITION,
-        ':apigateway:',
-        Aws.REGION,
-        ':lambda:path/2015-03-31/functions/',
-        this.connectionFunction.attrArn,
-        '/invocations',
-      ]),
+      integrationUri: lambdaInvocationUri(this.connectionFunction.attrArn),
       description: 'Connection Lambda (Lambda proxy).',
     });
     const connectionTarget = Fn.join('/', ['integrations', connectionIntegration.ref]);
@@ -423,7 +386,7 @@ export class QnaStreaming extends Construct {
             Sid: 'PostToConnections',
             Effect: 'Allow',
             Action: 'execute-api:ManageConnections',
-            Resource: executeApiArn(`/${STREAMING_STAGE_NAME}/POST/@connections/*`),
+            Resource: executeApiArn(apiId, `/${STREAMING_STAGE_NAME}/POST/@connections/*`),
           },
           {
             // DeleteItem: the publisher forgets connections that answered 410 Gone.
@@ -546,7 +509,8 @@ function toggleValue(toggle: boolean | CfnCondition, whenOn: string, whenOff: st
 }
 
 /** A policy statement present only when the toggle is on (an `Fn::If` with `AWS::NoValue` at deploy time). */
-function optionalStatement(toggle: boolean | CfnCondition, statement: Record<string, unknown>): unknown[] {
+function optionalStatement(toggle: boolean | CfnCondition, statement: PolicyStatement): PolicyStatement[] {
   if (typeof toggle === 'boolean') return toggle ? [statement] : [];
-  return [Fn.conditionIf(toggle.logicalId, statement, Aws.NO_VALUE)];
+  // An Fn::If in a statement list is a token that CloudFormation resolves to the statement or nothing.
+  return [Fn.conditionIf(toggle.logicalId, statement, Aws.NO_VALUE) as unknown as PolicyStatement];
 }
