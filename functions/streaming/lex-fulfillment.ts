@@ -14,9 +14,20 @@ export interface LexV2Request {
 
 export function readLexV2Event(event: LexV2Event): LexV2Request {
   if (!event?.sessionId) throw new StreamingError('Lex V2 event has no sessionId', { code: 'BadLexEvent' });
+  if (typeof event.sessionId !== 'string') {
+    throw new StreamingError(`Lex V2 event: sessionId must be a string, got ${typeof event.sessionId}`, {
+      code: 'BadLexEvent',
+    });
+  }
+  const transcript: unknown = event.inputTranscript;
+  if (transcript !== undefined && transcript !== null && typeof transcript !== 'string') {
+    throw new StreamingError(`Lex V2 event: inputTranscript must be a string, got ${typeof transcript}`, {
+      code: 'BadLexEvent',
+    });
+  }
   const request: LexV2Request = {
     sessionId: event.sessionId,
-    inputTranscript: (event.inputTranscript ?? '').trim(),
+    inputTranscript: (transcript ?? '').trim(),
     sessionAttributes: { ...(event.sessionState?.sessionAttributes ?? {}) },
   };
   const intentName = event.sessionState?.intent?.name;

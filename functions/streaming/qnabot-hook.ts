@@ -65,28 +65,66 @@ function parseArgs(raw: unknown[] | undefined): Record<string, unknown> {
   return args;
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function badHookEvent(message: string): StreamingError {
+  return new StreamingError(`QnABot hook event: ${message}`, { code: 'BadHookEvent' });
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;
+}
+
+/** A string field, or undefined when absent; any other type is a bad event (named, not a TypeError). */
+function optionalText(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw badHookEvent(`${name} must be a string, got ${describe(value)}`);
+  return value;
+}
+
+/**
+ * Reads what a hook needs and checks the shape it will write back to (`res`, `res.session`) before
+ * anything is streamed, so a malformed event fails with a named error instead of losing an answer
+ * that was already on the user's screen.
+ */
 export function readQnabotHookEvent(event: QnabotHookEvent): QnabotHookRequest {
-  const lexEvent = event.req?._event ?? {};
-  const sessionId = lexEvent.sessionId ?? lexEvent.userId;
-  if (!sessionId) {
-    throw new StreamingError(
-      'QnABot hook event has no req._event.sessionId (Lex V2) or req._event.userId (Lex V1)',
-      {
-        code: 'BadHookEvent',
-      },
-    );
+  if (!isObject(event)) throw badHookEvent(`the event must be an object, got ${describe(event)}`);
+  if (!isObject(event.req)) throw badHookEvent(`req must be an object, got ${describe(event.req)}`);
+  if (event.res !== undefined && !isObject(event.res)) {
+    throw badHookEvent(`res must be an object, got ${describe(event.res)}`);
   }
-  const question = (event.req.question ?? lexEvent.inputTranscript ?? '').trim();
+  if (event.res?.session !== undefined && !isObject(event.res.session)) {
+    throw badHookEvent(`res.session must be an object, got ${describe(event.res.session)}`);
+  }
+  const rawArgs = event.res?.result?.args;
+  if (rawArgs !== undefined && !Array.isArray(rawArgs)) {
+    throw badHookEvent(`res.result.args must be a list, got ${describe(rawArgs)}`);
+  }
+  const lexEvent = isObject(event.req._event) ? event.req._event : {};
+  const sessionId =
+    optionalText(lexEvent.sessionId, 'req._event.sessionId') ??
+    optionalText(lexEvent.userId, 'req._event.userId');
+  if (!sessionId) {
+    throw badHookEvent('it has no req._event.sessionId (Lex V2) or req._event.userId (Lex V1)');
+  }
+  const question = (
+    optionalText(event.req.question, 'req.question') ??
+    optionalText(lexEvent.inputTranscript, 'req._event.inputTranscript') ??
+    ''
+  ).trim();
+  const objectOrEmpty = (value: unknown) => (isObject(value) ? value : {});
   return {
     sessionId,
     question,
     sessionAttributes: {
-      ...(lexEvent.sessionAttributes ?? {}),
-      ...(lexEvent.sessionState?.sessionAttributes ?? {}),
-      ...(event.req.session ?? {}),
+      ...objectOrEmpty(lexEvent.sessionAttributes),
+      ...objectOrEmpty(isObject(lexEvent.sessionState) ? lexEvent.sessionState.sessionAttributes : undefined),
+      ...objectOrEmpty(event.req.session),
     },
-    args: parseArgs(event.res?.result?.args),
-    settings: event.req._settings ?? {},
+    args: parseArgs(rawArgs),
+    settings: objectOrEmpty(event.req._settings),
   };
 }
 

@@ -669,7 +669,9 @@ export function selectRoute(config: GatewayConfig, text: string | undefined): st
           ? (value as Record<string, unknown>)[key]
           : undefined;
     }
-    if (typeof value === 'string' && !value.startsWith('$') && config.routes[value]) return value;
+    // Own keys only: an action named like an Object.prototype member ("constructor") is unknown.
+    if (typeof value === 'string' && !value.startsWith('$') && Object.hasOwn(config.routes, value))
+      return value;
   }
   return '$default';
 }
