@@ -16,11 +16,14 @@ import { CredentialStore, DEV_CREDENTIALS, devIdentity } from '../../scripts/loc
 import {
   type ConnectionsFault,
   type ConnectionsRequest,
+  gatewayConfigFromTemplate,
   type LocalExecuteApi,
   startExecuteApi,
 } from '../../scripts/local/execute-api';
-import { fixtureConfig, LAMBDA_ID, presignedUrl, REGION } from '../local-execute-api/helpers';
+import { STREAMING_IDS } from '../../templates/streaming-construct';
+import { presignedUrl, REGION } from '../local-execute-api/helpers';
 import { type SessionTableServer, startSessionTableServer } from '../support/session-table-server';
+import { streamingTemplate } from '../support/templates';
 
 export const quiet = createLogger({ service: 'test', write: () => undefined });
 
@@ -48,8 +51,11 @@ export async function startLocalStack(): Promise<LocalStack> {
   };
   const stack = { fault: () => undefined, latencyMs: 0 } as unknown as LocalStack;
   const gateway = await startExecuteApi({
-    config: fixtureConfig(),
-    lambdas: { [LAMBDA_ID]: (event) => routeConnectionEvent(event as unknown as WebSocketEvent, deps) },
+    // The gateway as the synthesized template configures it, with the real connection routes.
+    config: gatewayConfigFromTemplate(streamingTemplate()),
+    lambdas: {
+      [STREAMING_IDS.function]: (event) => routeConnectionEvent(event as unknown as WebSocketEvent, deps),
+    },
     credentials: new CredentialStore([devIdentity()]),
     region: REGION,
     logger: quiet,
