@@ -7,6 +7,7 @@ import type { QnabotHookEvent } from '../../functions/streaming/qnabot-hook';
 import { getPublisherRuntime, resetPublisherRuntime } from '../../functions/streaming/runtime';
 import { LOCAL_MODEL_ID } from '../../scripts/local/bedrock/models';
 import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
+import { captureStdout } from '../support/capture-stdout';
 import { type LocalStack, openTab, startLocalStack, type Tab, waitUntil } from './local-stack';
 
 let stack: LocalStack;
@@ -54,22 +55,8 @@ afterAll(async () => {
 });
 
 /** Lines the Lambdas write to stdout (where CloudWatch picks up EMF metrics). */
-const stdout: string[] = [];
-beforeEach(() => {
-  stdout.length = 0;
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => jest.restoreAllMocks());
-
-function emfLines(): Record<string, unknown>[] {
-  return stdout
-    .flatMap((chunk) => chunk.split('\n'))
-    .filter((line) => line.includes('"_aws"'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+const stdout = captureStdout();
+const emfLines = () => stdout.jsonLines().filter((line) => '_aws' in line);
 
 const ended = (tab: Tab) => () => tab.frames().some((frame) => frame.type === 'end');
 

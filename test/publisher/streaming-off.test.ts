@@ -9,6 +9,7 @@ import type { QnabotHookEvent } from '../../functions/streaming/qnabot-hook';
 import { resetPublisherRuntime } from '../../functions/streaming/runtime';
 import { LOCAL_MODEL_ID } from '../../scripts/local/bedrock/models';
 import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
+import { captureStdout } from '../support/capture-stdout';
 import { type LocalStack, openTab, startLocalStack, type Tab } from './local-stack';
 
 let stack: LocalStack;
@@ -19,22 +20,8 @@ type FulfillmentModule = typeof import('../../functions/fulfillment/handler');
 type HookModule = typeof import('../../functions/qnabot-hook/handler');
 
 /** Lines the Lambdas write to stdout (JSON logs and EMF metrics) during the current test. */
-const stdout: string[] = [];
-beforeEach(() => {
-  stdout.length = 0;
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => jest.restoreAllMocks());
-
-function logLines(): Record<string, unknown>[] {
-  return stdout
-    .flatMap((chunk) => chunk.split('\n'))
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+const stdout = captureStdout();
+const logLines = () => stdout.jsonLines();
 
 const streamingOffLines = () =>
   logLines().filter((line) => String(line.message).startsWith('streaming is off'));
