@@ -25,7 +25,7 @@ td{padding:.25rem .75rem;border-bottom:1px solid #ddd}code{font-size:.9em}</styl
 <body><h1>qna-streaming local stack</h1>
 <p>Everything below runs on this machine; no AWS account is involved.</p>
 <table>${rows.map(([name, value]) => `<tr><td>${escapeHtml(name)}</td><td><code>${escapeHtml(value)}</code></td></tr>`).join('')}</table>
-<p>Machine-readable: <a href="/endpoints.json">endpoints.json</a>.</p>
+<p><a href="/">Back to the demo chat</a> · machine-readable: <a href="/endpoints.json">endpoints.json</a>.</p>
 </body></html>
 `;
 }
