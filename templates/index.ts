@@ -19,9 +19,7 @@ export {
 } from './nag';
 export { ParentExampleStack, type ParentExampleStackProps } from './parent-example-stack';
 export {
-  addBootstrapParameters,
   addStreamingToParent,
-  type BootstrapParameters,
   fragmentFromTemplate,
   PARENT_NAMES,
   type ParentFragment,
@@ -30,6 +28,14 @@ export {
   type StreamingOutputName,
 } from './parent-fragment';
 export { newTemplateApp, ReadableStack, type ReadableStackProps } from './readable-stack';
+export {
+  addBootstrapParameters,
+  addSharedSettingsParameters,
+  type BootstrapParameters,
+  SHARED_PARAMETER_NAMES,
+  type SharedSettingsParameters,
+  sharedSettingsForNestedStack,
+} from './shared-parameters';
 export {
   LOG_RETENTION_DAYS,
   QnaStreaming,

@@ -19,13 +19,9 @@ import { findLambdaAsset, type LambdaAssetKeys } from '../scripts/lib/lambda-ass
 import { StreamingTemplateError } from './errors';
 import { foundationModelArn, lambdaRole } from './iam-arns';
 import { acknowledgeExampleFunction } from './nag';
-import {
-  addBootstrapParameters,
-  addStreamingToParent,
-  type BootstrapParameters,
-  type ParentStreaming,
-} from './parent-fragment';
+import { addStreamingToParent, type ParentStreaming } from './parent-fragment';
 import { ReadableStack } from './readable-stack';
+import { addBootstrapParameters, type BootstrapParameters } from './shared-parameters';
 import { STREAMING_LAMBDA_HANDLER, STREAMING_LAMBDA_RUNTIME } from './streaming-construct';
 import { STREAMING_OUTPUTS } from './streaming-stack';
 

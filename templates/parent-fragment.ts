@@ -7,6 +7,13 @@ import { Aws, CfnCondition, CfnOutput, CfnParameter, CfnStack, Fn, type Stack, T
 import type { Construct } from 'constructs';
 import { StreamingTemplateError } from './errors';
 import { ReadableStack } from './readable-stack';
+import {
+  addBootstrapParameters,
+  addSharedSettingsParameters,
+  type BootstrapParameters,
+  type SharedSettingsParameters,
+  sharedSettingsForNestedStack,
+} from './shared-parameters';
 import { STREAMING_OUTPUTS, STREAMING_PARAMETERS, STREAMING_TEMPLATE_KEY } from './streaming-stack';
 
 /** Names the parent uses; the fragment keeps them so users can wire their own resources to them. */
@@ -19,28 +26,6 @@ export const PARENT_NAMES = {
 } as const;
 
 export type StreamingOutputName = (typeof STREAMING_OUTPUTS)[keyof typeof STREAMING_OUTPUTS];
-
-export interface BootstrapParameters {
-  readonly bucket: CfnParameter;
-  readonly prefix: CfnParameter;
-}
-
-/** The artifact location parameters QnABot parents already have (same names, same meaning). */
-export function addBootstrapParameters(stack: Stack): BootstrapParameters {
-  return {
-    bucket: new CfnParameter(stack, PARENT_NAMES.bootstrapBucket, {
-      type: 'String',
-      description:
-        'S3 bucket holding the templates and Lambda zips (npm run package, then upload build/publish/).',
-    }),
-    prefix: new CfnParameter(stack, PARENT_NAMES.bootstrapPrefix, {
-      type: 'String',
-      description: 'Key prefix of the artifacts in BootstrapBucket, without leading or trailing slash.',
-      allowedPattern: '^[^/](.*[^/])?$',
-      constraintDescription: 'must be non-empty and must not start or end with "/"',
-    }),
-  };
-}
 
 /** The streaming parts of a parent, for wiring the parent's own resources to them. */
 export interface ParentStreaming {
@@ -55,9 +40,15 @@ export interface ParentStreaming {
 
 /**
  * Adds the toggle to a parent: the `EnableStreaming` parameter, the `StreamingEnabled` condition,
- * the nested streaming stack gated by it, and the `StreamingWebSocketEndpoint` output under it.
+ * the nested streaming stack gated by it (given the parent's bootstrap location and its
+ * log-retention, X-Ray and VPC settings, QnABot's names), and the `StreamingWebSocketEndpoint`
+ * output under it.
  */
-export function addStreamingToParent(stack: Stack, bootstrap: BootstrapParameters): ParentStreaming {
+export function addStreamingToParent(
+  stack: Stack,
+  bootstrap: BootstrapParameters,
+  shared: SharedSettingsParameters = addSharedSettingsParameters(stack),
+): ParentStreaming {
   const enableStreaming = new CfnParameter(stack, PARENT_NAMES.enableStreaming, {
     type: 'String',
     default: 'FALSE',
@@ -84,6 +75,7 @@ export function addStreamingToParent(stack: Stack, bootstrap: BootstrapParameter
     parameters: {
       [STREAMING_PARAMETERS.bootstrapBucket]: bootstrap.bucket.valueAsString,
       [STREAMING_PARAMETERS.bootstrapPrefix]: bootstrap.prefix.valueAsString,
+      ...sharedSettingsForNestedStack(shared),
     },
   });
   nestedStack.cfnOptions.condition = enabled;

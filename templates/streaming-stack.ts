@@ -15,6 +15,11 @@ import { DirectAsk } from './direct-ask';
 import { StreamingTemplateError } from './errors';
 import { acknowledgeAlarmTopic, acknowledgeDirectAsk, acknowledgeStreamingTemplate } from './nag';
 import { ReadableStack } from './readable-stack';
+import {
+  addBootstrapParameters,
+  addSharedSettingsParameters,
+  SHARED_PARAMETER_NAMES,
+} from './shared-parameters';
 import { LOG_RETENTION_DAYS, QnaStreaming } from './streaming-construct';
 import { StreamingObservability } from './streaming-observability';
 
@@ -37,12 +42,7 @@ export const MONITORING_OUTPUTS = {
 
 /** Parameter names of the streaming template. */
 export const STREAMING_PARAMETERS = {
-  bootstrapBucket: 'BootstrapBucket',
-  bootstrapPrefix: 'BootstrapPrefix',
-  logRetentionPeriod: 'LogRetentionPeriod',
-  xraySetting: 'XraySetting',
-  vpcSubnetIdList: 'VPCSubnetIdList',
-  vpcSecurityGroupIdList: 'VPCSecurityGroupIdList',
+  ...SHARED_PARAMETER_NAMES,
   identityBinding: 'IdentityBinding',
   throttlingBurstLimit: 'ThrottlingBurstLimit',
   throttlingRateLimit: 'ThrottlingRateLimit',
@@ -102,39 +102,8 @@ export class StreamingStack extends ReadableStack {
     const p = STREAMING_PARAMETERS;
     const c = STREAMING_CONDITIONS;
 
-    const bootstrapBucket = new CfnParameter(this, p.bootstrapBucket, {
-      type: 'String',
-      description: 'S3 bucket holding the Lambda zips (as uploaded by npm run package + publish).',
-    });
-    const bootstrapPrefix = new CfnParameter(this, p.bootstrapPrefix, {
-      type: 'String',
-      description: 'Key prefix of the artifacts in BootstrapBucket, without leading or trailing slash.',
-      allowedPattern: '^[^/](.*[^/])?$',
-      constraintDescription: 'must be non-empty and must not start or end with "/"',
-    });
-    const logRetention = new CfnParameter(this, p.logRetentionPeriod, {
-      type: 'Number',
-      default: 30,
-      allowedValues: LOG_RETENTION_DAYS.map(String),
-      description: 'Days to keep the access logs and Lambda logs; 0 keeps them forever.',
-    });
-    const xray = new CfnParameter(this, p.xraySetting, {
-      type: 'String',
-      default: 'FALSE',
-      allowedValues: ['TRUE', 'FALSE'],
-      description: 'TRUE turns on X-Ray active tracing of the connection Lambda.',
-    });
-    const subnets = new CfnParameter(this, p.vpcSubnetIdList, {
-      type: 'CommaDelimitedList',
-      default: '',
-      description:
-        'Subnet ids for the connection Lambda; leave empty to run outside a VPC. The subnets need a route to DynamoDB (e.g. a gateway endpoint).',
-    });
-    const securityGroups = new CfnParameter(this, p.vpcSecurityGroupIdList, {
-      type: 'CommaDelimitedList',
-      default: '',
-      description: 'Security group ids for the connection Lambda; used only together with VPCSubnetIdList.',
-    });
+    const { bucket: bootstrapBucket, prefix: bootstrapPrefix } = addBootstrapParameters(this);
+    const { logRetention, xray, subnets, securityGroups } = addSharedSettingsParameters(this);
     const identityBinding = new CfnParameter(this, p.identityBinding, {
       type: 'String',
       default: 'WHEN_PRESENT',

@@ -84,9 +84,27 @@ describe('example parent: the EnableStreaming toggle', () => {
             ],
           ],
         },
-        Parameters: { BootstrapBucket: ref('BootstrapBucket'), BootstrapPrefix: ref('BootstrapPrefix') },
+        Parameters: {
+          BootstrapBucket: ref('BootstrapBucket'),
+          BootstrapPrefix: ref('BootstrapPrefix'),
+          LogRetentionPeriod: ref('LogRetentionPeriod'),
+          XraySetting: ref('XraySetting'),
+          VPCSubnetIdList: { 'Fn::Join': [',', ref('VPCSubnetIdList')] },
+          VPCSecurityGroupIdList: { 'Fn::Join': [',', ref('VPCSecurityGroupIdList')] },
+        },
       },
     });
+  });
+
+  test("passes the master's log retention, X-Ray and VPC settings on, declared exactly as the streaming template declares them", () => {
+    // QnABot's master has these parameters under these names; a VPC-deployed bot must get its
+    // connection Lambda in the same subnets.
+    for (const name of ['LogRetentionPeriod', 'XraySetting', 'VPCSubnetIdList', 'VPCSecurityGroupIdList']) {
+      const inParent = parent.Parameters?.[name] as Record<string, unknown> | undefined;
+      const inStreaming = streaming.Parameters?.[name] as Record<string, unknown> | undefined;
+      expect(inParent).toBeDefined();
+      expect({ ...inParent, Description: undefined }).toEqual({ ...inStreaming, Description: undefined });
+    }
   });
 
   test('the parameters passed to the nested stack exist there, and cover every one without a default', () => {
