@@ -20,7 +20,7 @@ import {
   addSharedSettingsParameters,
   SHARED_PARAMETER_NAMES,
 } from './shared-parameters';
-import { LOG_RETENTION_DAYS, QnaStreaming } from './streaming-construct';
+import { QnaStreaming } from './streaming-construct';
 import { StreamingObservability } from './streaming-observability';
 
 /** Output names of the streaming template: the contract with parents and chat clients. */
