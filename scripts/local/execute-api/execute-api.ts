@@ -389,14 +389,7 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
       result = await invoke(route, event);
     } catch (error) {
       logger.warn('route Lambda failed', { connectionId, routeKey, error });
-      sendToClient(
-        connection,
-        JSON.stringify({
-          message: 'Internal server error',
-          connectionId,
-          requestId: event.requestContext.requestId,
-        }),
-      );
+      sendInternalError(connection, event.requestContext.requestId);
       return;
     }
     if (route.routeResponseKeys.length === 0) return;
@@ -430,14 +423,7 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
         routeKey: route.routeKey,
         error,
       });
-      sendToClient(
-        connection,
-        JSON.stringify({
-          message: 'Internal server error',
-          connectionId,
-          requestId: event.requestContext.requestId,
-        }),
-      );
+      sendInternalError(connection, event.requestContext.requestId);
       return;
     }
     const lambdaId = route.integration?.lambdaLogicalId as string;
@@ -450,6 +436,12 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
     ).catch((error: unknown) =>
       logger.warn('asynchronously invoked Lambda failed', { connectionId, routeKey: route.routeKey, error }),
     );
+  }
+
+  /** What API Gateway sends a client when the route's integration failed; the socket stays open. */
+  function sendInternalError(connection: Connection, requestId: string): void {
+    const { connectionId } = connection.origin;
+    sendToClient(connection, JSON.stringify({ message: 'Internal server error', connectionId, requestId }));
   }
 
   function sendToClient(connection: Connection, data: string | Buffer, binary = false): void {
