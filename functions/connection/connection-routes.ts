@@ -2,8 +2,9 @@
  * What the connection Lambda does for each WebSocket route, as pure functions of the event and
  * the session table. The handler (handler.ts) only wires clients and configuration.
  *
- * - `$connect`: validates `sessionId` and `protocol`, binds the session to the caller's Cognito
- *   identity, stores the connection. Bad input → 400 with the reason; identity mismatch → 403.
+ * - `$connect`: validates `sessionId` and `protocol`, then registers the tab under the identity
+ *   binding (functions/shared/session-binding.ts). Bad input → 400 with the reason; a session id
+ *   the caller may not use, or a cap reached → 403 with the reason.
  * - `$disconnect`: forgets the connection.
  * - `$default`: an unknown action. json-protocol sockets get an error frame back (through the
  *   route response); text-protocol sockets get nothing, because every text message is shown as
@@ -14,12 +15,16 @@ import type { ConnectionConfig } from '../shared/config';
 import { PROTOCOLS, type Protocol, ROUTES, SESSION_ID_PATTERN } from '../shared/constants';
 import { standaloneErrorFrame } from '../shared/frames';
 import type { Logger } from '../shared/logger';
+import type { CallerIdentity } from '../shared/session-binding';
 import type { SessionTable } from '../shared/session-table';
-import type { WebSocketEvent, WebSocketResult } from './websocket-event';
+import type { WebSocketEvent, WebSocketIdentity, WebSocketResult } from './websocket-event';
 
 export interface ConnectionRouteDeps {
-  table: SessionTable;
-  config: Pick<ConnectionConfig, 'identityBinding'>;
+  table: Pick<SessionTable, 'connect' | 'findConnection' | 'deleteConnection' | 'requestCancel'>;
+  config: Pick<
+    ConnectionConfig,
+    'identityBinding' | 'maxSessionsPerIdentity' | 'maxTabsPerSession' | 'claimGraceSeconds'
+  >;
   logger: Logger;
   /** Epoch milliseconds. */
   now: () => number;
@@ -33,10 +38,21 @@ export class ConnectRejection {
   ) {}
 }
 
-export interface ConnectRequest {
+export interface ConnectQuery {
   sessionId: string;
   protocol: Protocol;
-  identityId?: string;
+}
+
+/**
+ * The identity that signed the request: the Cognito identity id when the credentials came from a
+ * Cognito identity pool, else the signing principal (user or assumed-role ARN, else the caller id).
+ * Undefined only for an unsigned request, which API Gateway does not let through on `$connect`.
+ */
+export function callerIdentity(identity: WebSocketIdentity | undefined): CallerIdentity | undefined {
+  const cognitoIdentityId = identity?.cognitoIdentityId ?? undefined;
+  if (cognitoIdentityId) return { key: cognitoIdentityId, cognitoIdentityId };
+  const principal = identity?.userArn ?? identity?.caller ?? identity?.accessKey ?? undefined;
+  return principal ? { key: principal } : undefined;
 }
 
 function reply(statusCode: number, body?: string): WebSocketResult {
@@ -56,11 +72,8 @@ function singleParameter(event: WebSocketEvent, name: string): string | undefine
   return value === null ? undefined : value;
 }
 
-/** Validates the `$connect` query string and identity; pure, so every rule is testable on its own. */
-export function parseConnectRequest(
-  event: WebSocketEvent,
-  identityBinding: ConnectionConfig['identityBinding'],
-): ConnectRequest | ConnectRejection {
+/** Validates the `$connect` query string; pure, so every rule is testable on its own. */
+export function parseConnectQuery(event: WebSocketEvent): ConnectQuery | ConnectRejection {
   const sessionId = singleParameter(event, 'sessionId');
   if (sessionId instanceof ConnectRejection) return sessionId;
   if (sessionId === undefined || sessionId === '') {
@@ -81,23 +94,7 @@ export function parseConnectRequest(
       `query parameter "protocol" must be one of ${PROTOCOLS.join(', ')} (got "${protocol.slice(0, 20)}")`,
     );
   }
-  const identityId = event.requestContext.identity?.cognitoIdentityId ?? undefined;
-  if (identityId) {
-    if (identityId !== sessionId) {
-      return new ConnectRejection(
-        403,
-        'sessionId must equal the Cognito identity id the request was signed with',
-      );
-    }
-  } else if (identityBinding === 'REQUIRED') {
-    return new ConnectRejection(
-      403,
-      'this endpoint only accepts requests signed with Cognito identity credentials',
-    );
-  }
-  const request: ConnectRequest = { sessionId, protocol: protocol as Protocol };
-  if (identityId) request.identityId = identityId;
-  return request;
+  return { sessionId, protocol: protocol as Protocol };
 }
 
 export async function handleConnect(
@@ -105,25 +102,43 @@ export async function handleConnect(
   deps: ConnectionRouteDeps,
 ): Promise<WebSocketResult> {
   const { connectionId } = event.requestContext;
-  const parsed = parseConnectRequest(event, deps.config.identityBinding);
-  if (parsed instanceof ConnectRejection) {
+  const query = parseConnectQuery(event);
+  if (query instanceof ConnectRejection) {
+    deps.logger.warn('connect refused', { connectionId, statusCode: query.statusCode, reason: query.reason });
+    return reply(query.statusCode, query.reason);
+  }
+  const caller = callerIdentity(event.requestContext.identity);
+  const { config } = deps;
+  const outcome = await deps.table.connect(
+    {
+      ...query,
+      connectionId,
+      connectedAt: event.requestContext.connectedAt ?? deps.now(),
+      ...(caller ? { caller } : {}),
+    },
+    {
+      mode: config.identityBinding,
+      maxSessionsPerIdentity: config.maxSessionsPerIdentity,
+      maxTabsPerSession: config.maxTabsPerSession,
+      claimGraceSeconds: config.claimGraceSeconds,
+    },
+    deps.now(),
+  );
+  if (!outcome.accepted) {
     deps.logger.warn('connect refused', {
       connectionId,
-      statusCode: parsed.statusCode,
-      reason: parsed.reason,
+      statusCode: outcome.refusal.statusCode,
+      reason: outcome.refusal.reason,
+      binding: config.identityBinding,
     });
-    return reply(parsed.statusCode, parsed.reason);
+    return reply(outcome.refusal.statusCode, outcome.refusal.reason);
   }
-  const record = await deps.table.putConnection({
-    ...parsed,
-    connectionId,
-    connectedAt: event.requestContext.connectedAt ?? deps.now(),
-  });
   deps.logger.info('connected', {
     connectionId,
-    sessionId: record.sessionId,
-    protocol: record.protocol,
-    cognitoIdentity: record.identityId !== undefined,
+    sessionId: query.sessionId,
+    protocol: query.protocol,
+    tabs: outcome.session.tabs.length,
+    cognitoIdentity: caller?.cognitoIdentityId !== undefined,
   });
   return reply(200);
 }
@@ -133,12 +148,13 @@ export async function handleDisconnect(
   deps: ConnectionRouteDeps,
 ): Promise<WebSocketResult> {
   const { connectionId } = event.requestContext;
-  const record = await deps.table.findConnection(connectionId, deps.now());
-  if (record) await deps.table.deleteConnection(record.sessionId, connectionId);
+  const now = deps.now();
+  const record = await deps.table.findConnection(connectionId, now);
+  const removed = record ? await deps.table.deleteConnection(record.sessionId, connectionId, now) : false;
   deps.logger.info('disconnected', {
     connectionId,
     sessionId: record?.sessionId,
-    known: record !== undefined,
+    known: removed,
     closeCode: event.requestContext.disconnectStatusCode,
   });
   return reply(200);

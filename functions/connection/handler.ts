@@ -15,6 +15,7 @@ const table = new SessionTable({
   client: new DynamoDBClient({}),
   tableName: config.tableName,
   ttlSeconds: config.sessionTtlSeconds,
+  claimGraceSeconds: config.claimGraceSeconds,
 });
 
 export async function handler(event: WebSocketEvent): Promise<WebSocketResult> {

@@ -4,6 +4,7 @@
  */
 
 import {
+  BINDING_DEFAULTS,
   DEFAULT_SESSION_TTL_SECONDS,
   ENV,
   IDENTITY_BINDINGS,
@@ -53,13 +54,42 @@ export function optionalChoice<T extends string>(
 export interface ConnectionConfig {
   tableName: string;
   identityBinding: IdentityBinding;
+  maxSessionsPerIdentity: number;
+  maxTabsPerSession: number;
+  claimGraceSeconds: number;
   sessionTtlSeconds: number;
 }
 
 export function readConnectionConfig(env: Env = process.env): ConnectionConfig {
   return {
     tableName: requireString(env, ENV.tableName),
-    identityBinding: optionalChoice(env, ENV.identityBinding, IDENTITY_BINDINGS, 'WHEN_PRESENT'),
+    identityBinding: optionalChoice(
+      env,
+      ENV.identityBinding,
+      IDENTITY_BINDINGS,
+      BINDING_DEFAULTS.identityBinding,
+    ),
+    maxSessionsPerIdentity: optionalInteger(
+      env,
+      ENV.maxSessionsPerIdentity,
+      BINDING_DEFAULTS.maxSessionsPerIdentity,
+      1,
+      1000,
+    ),
+    maxTabsPerSession: optionalInteger(
+      env,
+      ENV.maxTabsPerSession,
+      BINDING_DEFAULTS.maxTabsPerSession,
+      1,
+      100,
+    ),
+    claimGraceSeconds: optionalInteger(
+      env,
+      ENV.claimGraceSeconds,
+      BINDING_DEFAULTS.claimGraceSeconds,
+      0,
+      3600,
+    ),
     sessionTtlSeconds: optionalInteger(
       env,
       ENV.sessionTtlSeconds,

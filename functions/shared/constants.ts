@@ -11,8 +11,14 @@ export const ENV = {
   callbackUrl: 'STREAMING_CALLBACK_URL',
   /** `wss://…/Prod` URL browsers connect to; lets the publisher recognise a matching session attribute. */
   webSocketEndpoint: 'STREAMING_WEBSOCKET_ENDPOINT',
-  /** `WHEN_PRESENT` (default) or `REQUIRED`: how `$connect` binds a session to a Cognito identity. */
+  /** `OWNER` (default), `STRICT` or `OFF`: how `$connect` binds a session id to an identity (IDENTITY_BINDINGS). */
   identityBinding: 'STREAMING_IDENTITY_BINDING',
+  /** OWNER binding: session ids one identity may own at once (403 past it). */
+  maxSessionsPerIdentity: 'STREAMING_MAX_SESSIONS_PER_IDENTITY',
+  /** Open tabs (connections) one session may have at once (403 past it). */
+  maxTabsPerSession: 'STREAMING_MAX_TABS_PER_SESSION',
+  /** Seconds a session stays claimed by its owner after its last tab closed (reconnect gap). */
+  claimGraceSeconds: 'STREAMING_CLAIM_GRACE_SECONDS',
   /** Seconds a connection item lives (API Gateway closes sockets after 2 h). */
   sessionTtlSeconds: 'STREAMING_SESSION_TTL_SECONDS',
   logLevel: 'LOG_LEVEL',
@@ -30,13 +36,21 @@ export const ENV = {
   maxTokens: 'STREAMING_MAX_TOKENS',
 } as const;
 
-/** Session table layout. */
+/**
+ * Session table layout (written down in full in functions/shared/session-table.ts): partition key
+ * `sessionId` only, the key QnABot's and Lex Web UI's readers use (`GetItem {sessionId}`). Besides
+ * the session items, the same key holds reverse-lookup items under prefixes that a session id can
+ * never carry (`#` is outside SESSION_ID_PATTERN and Lex's session id alphabet).
+ */
 export const TABLE = {
   partitionKey: 'sessionId',
-  sortKey: 'connectionId',
   ttlAttribute: 'ttl',
-  /** GSI keyed by `connectionId`, so `$disconnect` (which has no query string) finds the session. */
-  connectionIndex: 'ConnectionIdIndex',
+  /** Attribute of the session item naming its newest live tab (what QnABot reads). */
+  pointerAttribute: 'connectionId',
+  /** Key prefix of a connection's item (`c#<connectionId>` → its session), for `$disconnect`/`cancel`. */
+  connectionKeyPrefix: 'c#',
+  /** Key prefix of an identity's item (`i#<identity>` → the session ids it owns), for the per-identity cap. */
+  identityKeyPrefix: 'i#',
 } as const;
 
 /** API Gateway closes WebSocket connections after 2 hours. */
@@ -58,8 +72,29 @@ export const SESSION_ID_PATTERN = /^[0-9a-zA-Z._:-]{2,100}$/;
 export const PROTOCOLS = ['text', 'json'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
-export const IDENTITY_BINDINGS = ['WHEN_PRESENT', 'REQUIRED'] as const;
+/**
+ * How `$connect` binds a session id to the identity that signed the request:
+ * - `OWNER` (default): the first identity to connect with a session id owns it while it has live
+ *   tabs or an unexpired claim; a session id shaped like a Cognito identity id can only be owned by
+ *   that identity; one identity owns at most STREAMING_MAX_SESSIONS_PER_IDENTITY session ids.
+ *   Stock Lex Web UI (`lex-web-ui-` + 4 hex digits) passes.
+ * - `STRICT`: `sessionId` must be the caller's Cognito identity id (the plugin's default).
+ * - `OFF`: any signed caller may use any session id (QnABot's own behaviour).
+ */
+export const IDENTITY_BINDINGS = ['OWNER', 'STRICT', 'OFF'] as const;
 export type IdentityBinding = (typeof IDENTITY_BINDINGS)[number];
+
+/** Defaults of the binding limits (template parameters MaxSessionsPerIdentity, MaxTabsPerSession). */
+export const BINDING_DEFAULTS = {
+  identityBinding: 'OWNER',
+  maxSessionsPerIdentity: 10,
+  maxTabsPerSession: 10,
+  claimGraceSeconds: 300,
+} as const;
+
+/** A Cognito identity id: `<region>:<uuid>`. Session ids of this shape belong to that identity only. */
+export const COGNITO_IDENTITY_ID_PATTERN =
+  /^[a-z]{2}(-[a-z]+)+-\d:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Route keys of the WebSocket API (route selection `$request.body.action`). */
 export const ROUTES = {

@@ -1,73 +1,201 @@
 /**
- * The session table: which WebSocket connections belong to which Lex session.
+ * The session table: which WebSocket connections (tabs) belong to which Lex session, and which
+ * identity owns each session id. The rules of ownership are in session-binding.ts; this module
+ * stores what they decide.
  *
- * Keys: partition `sessionId`, sort `connectionId` (one item per open tab). The GSI
- * `ConnectionIdIndex` (partition `connectionId`) lets `$disconnect` and `cancel`, which only know
- * the connection, find the session. Items carry `ttl`; DynamoDB deletes expired items late (and
- * dynalite never), so every reader here drops expired items itself.
+ * ## Layout
+ * One key, the partition key `sessionId` (S), as in QnABot's own streaming table, so the readers
+ * that exist today work unchanged: QnABot 7's fulfillment (`GetItem {sessionId}` →
+ * `Item.connectionId.S`, upstream source/lambda/es-proxy-layer/lib/getConnectionId.js) and the
+ * Lambdas Lex Web UI's README tells users to write (`get_item(Key={'sessionId': …})`). Three kinds of
+ * item share the key; the prefixes contain `#`, which no session id can (SESSION_ID_PATTERN, and
+ * Lex's own session id alphabet), so they never collide with a session:
+ *
+ * | key | kind | attributes |
+ * | --- | --- | --- |
+ * | `<sessionId>` | session | `connectionId` (the pointer: the newest live text tab, else the newest live tab; absent when none), `tabs` (map connectionId → {protocol, connectedAt ms, ttl s}), `owner` (identity key; absent in OFF mode), `claimExpiresAt` (s), `cancelRequestedAt` (ms), `version`, `ttl` |
+ * | `c#<connectionId>` | connection | `session` (its session id), `protocol`, `connectedAt`, `ttl`: how `$disconnect`, `cancel`, `$default` and the ask route find the session from the connection alone |
+ * | `i#<identity>` | identity | `claims` (map sessionId → claim expiry s), `version`, `ttl`: the per-identity cap of OWNER mode |
+ *
+ * `ttl` is the TTL attribute (connect time + 2 h + margin for tabs; the later of the claim and the
+ * tabs for a session). DynamoDB deletes expired items late (and dynalite never), so every reader here
+ * drops expired tabs and claims itself.
+ *
+ * ## Writes
+ * Session and identity items are written whole with a condition on `version` (optimistic
+ * concurrency), re-read and re-decided on conflict. A `$connect` writes, in this order: the identity
+ * item (its claim, so the cap holds under concurrent connects), the connection item, then the session
+ * item, the commit point: the claim and the tab land in that one conditional write, so of two
+ * identities racing for one session id exactly one wins. The loser removes what it wrote before
+ * (its connection item and its claim) and gets 403. No TransactWriteItems: dynalite, the local
+ * DynamoDB, lacks it, and the order above keeps every invariant with single-item conditions; a
+ * Lambda that dies between the writes leaves at worst a connection item that points at no tab
+ * (ignored) or a claim that lapses on its own.
  */
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type Protocol, TABLE } from './constants';
+import { BINDING_DEFAULTS, type Protocol, TABLE } from './constants';
 import { SessionTableError } from './errors';
+import {
+  type BindingLimits,
+  BindingRefusal,
+  type ConnectRequest,
+  type IdentityState,
+  liveTabs,
+  planClaimRelease,
+  planClaimUpdate,
+  planConnect,
+  planRemoveTab,
+  pointerTab,
+  type SessionState,
+  type TabState,
+} from './session-binding';
 
+/** One live tab of a session, as publishers and the connection routes see it. */
 export interface ConnectionRecord {
   sessionId: string;
   connectionId: string;
   protocol: Protocol;
   /** Epoch milliseconds. */
   connectedAt: number;
-  /** Epoch seconds after which the item is to be ignored. */
+  /** Epoch seconds after which the tab is to be ignored. */
   ttl: number;
-  /** Cognito identity id the connection was signed with, when there was one. */
-  identityId?: string;
-  /** Epoch milliseconds of the last `cancel` sent on this connection. */
+  /** Epoch milliseconds of the session's latest `cancel`, from any of its tabs. */
   cancelRequestedAt?: number;
-}
-
-export interface NewConnection {
-  sessionId: string;
-  connectionId: string;
-  protocol: Protocol;
-  connectedAt: number;
-  identityId?: string;
 }
 
 export interface SessionTableOptions {
   /** A DynamoDB client (wrapped in a document client here). */
   client: DynamoDBClient;
   tableName: string;
-  /** Seconds a connection item lives after connect. */
+  /** Seconds a tab item lives after connect. */
   ttlSeconds: number;
+  /** Seconds the owner keeps a session id after its last tab closed. @default BINDING_DEFAULTS.claimGraceSeconds */
+  claimGraceSeconds?: number;
 }
 
-function toRecord(item: Record<string, unknown>): ConnectionRecord {
-  const record: ConnectionRecord = {
-    sessionId: String(item.sessionId),
-    connectionId: String(item.connectionId),
-    protocol: item.protocol === 'json' ? 'json' : 'text',
-    connectedAt: Number(item.connectedAt ?? 0),
-    ttl: Number(item.ttl ?? 0),
-  };
-  if (typeof item.identityId === 'string') record.identityId = item.identityId;
-  if (item.cancelRequestedAt !== undefined) record.cancelRequestedAt = Number(item.cancelRequestedAt);
-  return record;
-}
+export type ConnectOutcome =
+  | { accepted: true; tab: TabState; session: SessionState }
+  | { accepted: false; refusal: BindingRefusal };
+
+/** How often a write is re-decided after losing a race before the request gives up. */
+const MAX_ATTEMPTS = 8;
 
 export function isExpired(record: Pick<ConnectionRecord, 'ttl'>, nowMs: number): boolean {
   return record.ttl > 0 && record.ttl * 1000 <= nowMs;
+}
+
+export const connectionKey = (connectionId: string): string => `${TABLE.connectionKeyPrefix}${connectionId}`;
+export const identityKey = (identity: string): string => `${TABLE.identityKeyPrefix}${identity}`;
+
+function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+/** A stored item and the condition that a write based on it must meet. */
+interface Stored<T> {
+  value: T | undefined;
+  /** false: no item; 0: an item without `version` (e.g. written by QnABot's connect Lambda). */
+  version: number | false;
+}
+
+function versionCondition(version: number | false): {
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+} {
+  if (version === false) {
+    return {
+      ConditionExpression: 'attribute_not_exists(#k)',
+      ExpressionAttributeNames: { '#k': TABLE.partitionKey },
+    };
+  }
+  if (version === 0) {
+    return {
+      ConditionExpression: 'attribute_exists(#k) AND attribute_not_exists(#v)',
+      ExpressionAttributeNames: { '#k': TABLE.partitionKey, '#v': 'version' },
+    };
+  }
+  return {
+    ConditionExpression: '#v = :v',
+    ExpressionAttributeNames: { '#v': 'version' },
+    ExpressionAttributeValues: { ':v': version },
+  };
+}
+
+function toTab(connectionId: string, raw: unknown): TabState {
+  const tab = (raw ?? {}) as Record<string, unknown>;
+  return {
+    connectionId,
+    protocol: tab.protocol === 'json' ? 'json' : 'text',
+    connectedAt: Number(tab.connectedAt ?? 0),
+    ttl: Number(tab.ttl ?? 0),
+  };
+}
+
+function toSession(item: Record<string, unknown>): SessionState {
+  const tabs = Object.entries((item.tabs ?? {}) as Record<string, unknown>)
+    .map(([connectionId, raw]) => toTab(connectionId, raw))
+    .sort((a, b) => a.connectedAt - b.connectedAt);
+  const session: SessionState = {
+    sessionId: String(item.sessionId),
+    claimExpiresAt: Number(item.claimExpiresAt ?? 0),
+    tabs,
+    version: Number(item.version ?? 0),
+  };
+  if (typeof item.owner === 'string') session.owner = item.owner;
+  if (item.cancelRequestedAt !== undefined) session.cancelRequestedAt = Number(item.cancelRequestedAt);
+  return session;
+}
+
+function fromSession(session: SessionState, nowMs: number): Record<string, unknown> {
+  const tabs: Record<string, unknown> = {};
+  for (const tab of session.tabs) {
+    tabs[tab.connectionId] = { protocol: tab.protocol, connectedAt: tab.connectedAt, ttl: tab.ttl };
+  }
+  const pointer = pointerTab(liveTabs(session, nowMs));
+  return {
+    [TABLE.partitionKey]: session.sessionId,
+    kind: 'session',
+    [TABLE.pointerAttribute]: pointer?.connectionId,
+    tabs,
+    owner: session.owner,
+    claimExpiresAt: session.claimExpiresAt,
+    cancelRequestedAt: session.cancelRequestedAt,
+    version: session.version,
+    [TABLE.ttlAttribute]: Math.max(session.claimExpiresAt, ...session.tabs.map((tab) => tab.ttl)),
+  };
+}
+
+function toIdentity(identity: string, item: Record<string, unknown>): IdentityState {
+  const claims: Record<string, number> = {};
+  for (const [sessionId, expiresAt] of Object.entries((item.claims ?? {}) as Record<string, unknown>)) {
+    claims[sessionId] = Number(expiresAt);
+  }
+  return { identity, claims, version: Number(item.version ?? 0) };
+}
+
+function fromIdentity(identity: IdentityState): Record<string, unknown> {
+  return {
+    [TABLE.partitionKey]: identityKey(identity.identity),
+    kind: 'identity',
+    claims: identity.claims,
+    version: identity.version,
+    [TABLE.ttlAttribute]: Math.max(0, ...Object.values(identity.claims)),
+  };
 }
 
 export class SessionTable {
   private readonly documents: DynamoDBDocumentClient;
   readonly tableName: string;
   private readonly ttlSeconds: number;
+  private readonly claimGraceSeconds: number;
 
   constructor(options: SessionTableOptions) {
     if (!options.tableName) throw new SessionTableError('tableName is required');
@@ -76,101 +204,256 @@ export class SessionTable {
     });
     this.tableName = options.tableName;
     this.ttlSeconds = options.ttlSeconds;
+    this.claimGraceSeconds = options.claimGraceSeconds ?? BINDING_DEFAULTS.claimGraceSeconds;
   }
 
-  async putConnection(connection: NewConnection): Promise<ConnectionRecord> {
-    const record: ConnectionRecord = {
-      ...connection,
-      ttl: Math.floor(connection.connectedAt / 1000) + this.ttlSeconds,
-    };
+  private async getItem(key: string, what: string): Promise<Record<string, unknown> | undefined> {
     try {
-      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: { ...record } }));
+      const result = await this.documents.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { [TABLE.partitionKey]: key },
+          ConsistentRead: true,
+        }),
+      );
+      return result.Item;
     } catch (error) {
-      throw new SessionTableError(`could not store connection ${connection.connectionId}`, { cause: error });
+      throw new SessionTableError(`could not read ${what}`, { cause: error });
     }
-    return record;
   }
 
-  /** The session a connection belongs to, or undefined when it is unknown or expired. */
+  /** Writes `item` when the stored version is still `version`; false when another writer won. */
+  private async putIf(
+    item: Record<string, unknown>,
+    version: number | false,
+    what: string,
+  ): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ...versionCondition(version) }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw new SessionTableError(`could not write ${what}`, { cause: error });
+    }
+  }
+
+  private async deleteItem(key: string, what: string): Promise<void> {
+    try {
+      await this.documents.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: key } }),
+      );
+    } catch (error) {
+      throw new SessionTableError(`could not delete ${what}`, { cause: error });
+    }
+  }
+
+  private async readSession(sessionId: string): Promise<Stored<SessionState>> {
+    const item = await this.getItem(sessionId, 'a session');
+    if (!item) return { value: undefined, version: false };
+    const session = toSession(item);
+    return { value: session, version: item.version === undefined ? 0 : session.version };
+  }
+
+  private async readIdentity(identity: string): Promise<Stored<IdentityState>> {
+    const item = await this.getItem(identityKey(identity), 'an identity');
+    if (!item) return { value: undefined, version: false };
+    const state = toIdentity(identity, item);
+    return { value: state, version: item.version === undefined ? 0 : state.version };
+  }
+
+  /** The session item, or undefined when there is none. Tabs may include expired ones. */
+  async getSession(sessionId: string): Promise<SessionState | undefined> {
+    return (await this.readSession(sessionId)).value;
+  }
+
+  /** Session ids an identity holds a claim on, with each expiry (epoch seconds); {} when none. */
+  async getClaims(identity: string): Promise<Record<string, number>> {
+    return (await this.readIdentity(identity)).value?.claims ?? {};
+  }
+
+  /**
+   * Registers a `$connect` under the identity binding `limits`: either the tab is stored (and the
+   * session's claim with it) or the refusal says why, and nothing of this connection is left.
+   */
+  async connect(request: ConnectRequest, limits: BindingLimits, nowMs: number): Promise<ConnectOutcome> {
+    const owner = limits.mode === 'OFF' ? undefined : request.caller?.key;
+    let wroteConnection = false;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const [session, identity] = await Promise.all([
+        this.readSession(request.sessionId),
+        limits.mode === 'OWNER' && owner !== undefined
+          ? this.readIdentity(owner)
+          : Promise.resolve<Stored<IdentityState>>({ value: undefined, version: false }),
+      ]);
+      const plan = planConnect(
+        request,
+        { session: session.value, identity: identity.value },
+        limits,
+        this.ttlSeconds,
+        nowMs,
+      );
+      if (plan instanceof BindingRefusal) {
+        await this.undoConnect(request, identity, wroteConnection, nowMs);
+        return { accepted: false, refusal: plan };
+      }
+      if (
+        plan.identity &&
+        !(await this.putIf(fromIdentity(plan.identity), identity.version, 'an identity claim'))
+      ) {
+        continue;
+      }
+      if (!wroteConnection) {
+        await this.putConnectionItem(request.sessionId, plan.tab);
+        wroteConnection = true;
+      }
+      if (await this.putIf(fromSession(plan.session, nowMs), session.version, 'a session')) {
+        return { accepted: true, tab: plan.tab, session: plan.session };
+      }
+    }
+    throw new SessionTableError(`gave up registering a connection after ${MAX_ATTEMPTS} concurrent writes`);
+  }
+
+  /** A refused `$connect` takes back what an earlier attempt of it wrote. */
+  private async undoConnect(
+    request: ConnectRequest,
+    identity: Stored<IdentityState>,
+    wroteConnection: boolean,
+    nowMs: number,
+  ): Promise<void> {
+    if (wroteConnection) await this.deleteItem(connectionKey(request.connectionId), 'a connection');
+    let current = identity;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const released = planClaimRelease(current.value, request.sessionId, nowMs);
+      if (!released) return;
+      // Release only a claim this identity does not really hold (the session is someone else's).
+      const session = (await this.readSession(request.sessionId)).value;
+      if (session?.owner === current.value?.identity) return;
+      if (await this.putIf(fromIdentity(released), current.version, 'an identity claim')) return;
+      const identityKeyValue = current.value?.identity;
+      if (identityKeyValue === undefined) return;
+      current = await this.readIdentity(identityKeyValue);
+    }
+  }
+
+  private async putConnectionItem(sessionId: string, tab: TabState): Promise<void> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            [TABLE.partitionKey]: connectionKey(tab.connectionId),
+            kind: 'connection',
+            session: sessionId,
+            protocol: tab.protocol,
+            connectedAt: tab.connectedAt,
+            [TABLE.ttlAttribute]: tab.ttl,
+          },
+        }),
+      );
+    } catch (error) {
+      throw new SessionTableError('could not store a connection', { cause: error });
+    }
+  }
+
+  /** The live tab a connection id is, with its session; undefined when unknown or expired. */
   async findConnection(
     connectionId: string,
     nowMs: number = Date.now(),
   ): Promise<ConnectionRecord | undefined> {
-    try {
-      const result = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE.connectionIndex,
-          KeyConditionExpression: '#c = :c',
-          ExpressionAttributeNames: { '#c': TABLE.sortKey },
-          ExpressionAttributeValues: { ':c': connectionId },
-        }),
-      );
-      const live = (result.Items ?? []).map(toRecord).filter((record) => !isExpired(record, nowMs));
-      return live[0];
-    } catch (error) {
-      throw new SessionTableError(`could not look up connection ${connectionId}`, { cause: error });
-    }
+    const item = await this.getItem(connectionKey(connectionId), 'a connection');
+    if (!item || typeof item.session !== 'string') return undefined;
+    const record: ConnectionRecord = {
+      sessionId: item.session,
+      connectionId,
+      protocol: item.protocol === 'json' ? 'json' : 'text',
+      connectedAt: Number(item.connectedAt ?? 0),
+      ttl: Number(item[TABLE.ttlAttribute] ?? 0),
+    };
+    return isExpired(record, nowMs) ? undefined : record;
   }
 
-  /** Live (unexpired) connections of a session, oldest first. */
+  /** Live tabs of a session, oldest first, each with the session's latest cancel request. */
   async listConnections(sessionId: string, nowMs: number = Date.now()): Promise<ConnectionRecord[]> {
-    const records: ConnectionRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    try {
-      do {
-        const result = await this.documents.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#s = :s',
-            ExpressionAttributeNames: { '#s': TABLE.partitionKey },
-            ExpressionAttributeValues: { ':s': sessionId },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of result.Items ?? []) records.push(toRecord(item));
-        startKey = result.LastEvaluatedKey;
-      } while (startKey);
-    } catch (error) {
-      throw new SessionTableError(`could not list connections of session ${sessionId}`, { cause: error });
-    }
-    return records
-      .filter((record) => !isExpired(record, nowMs))
-      .sort((a, b) => a.connectedAt - b.connectedAt);
+    const session = await this.getSession(sessionId);
+    if (!session) return [];
+    return liveTabs(session, nowMs).map((tab) => {
+      const record: ConnectionRecord = { sessionId, ...tab };
+      if (session.cancelRequestedAt !== undefined) record.cancelRequestedAt = session.cancelRequestedAt;
+      return record;
+    });
   }
 
-  async deleteConnection(sessionId: string, connectionId: string): Promise<void> {
-    try {
-      await this.documents.send(
-        new DeleteCommand({ TableName: this.tableName, Key: { sessionId, connectionId } }),
-      );
-    } catch (error) {
-      throw new SessionTableError(`could not delete connection ${connectionId}`, { cause: error });
+  /**
+   * Forgets one tab of a session (`$disconnect`, or a publisher's 410 Gone): removes it from the
+   * session, moves the pointer to another live tab, shortens the claim when it was the last, and
+   * deletes the connection item. Returns false when the tab was not (or no longer) in the session.
+   */
+  async deleteConnection(
+    sessionId: string,
+    connectionId: string,
+    nowMs: number = Date.now(),
+  ): Promise<boolean> {
+    let removed = false;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const stored = await this.readSession(sessionId);
+      const next =
+        stored.value &&
+        planRemoveTab(stored.value, connectionId, { claimGraceSeconds: this.claimGraceSeconds }, nowMs);
+      if (!next) break;
+      if (await this.putIf(fromSession(next, nowMs), stored.version, 'a session')) {
+        removed = true;
+        if (next.owner !== undefined && next.claimExpiresAt !== stored.value?.claimExpiresAt) {
+          await this.updateClaim(next.owner, sessionId, next.claimExpiresAt, nowMs);
+        }
+        break;
+      }
+    }
+    await this.deleteItem(connectionKey(connectionId), 'a connection');
+    return removed;
+  }
+
+  private async updateClaim(
+    identity: string,
+    sessionId: string,
+    expiresAt: number,
+    nowMs: number,
+  ): Promise<void> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const stored = await this.readIdentity(identity);
+      const next = planClaimUpdate(stored.value, sessionId, expiresAt, nowMs);
+      if (!next) return;
+      if (await this.putIf(fromIdentity(next), stored.version, 'an identity claim')) return;
     }
   }
 
   /**
-   * Marks a cancel request on the connection's own item. Publishers re-read the session's items
-   * while they stream and stop when one carries a cancel newer than their answer's start.
-   * Returns false when the item no longer exists (nothing to cancel, nothing resurrected).
+   * Marks a cancel request on the session of a tab. Publishers re-read the session while they stream
+   * and stop when it carries a cancel newer than their answer's start. Returns false when the tab is
+   * no longer in its session (nothing to cancel, nothing resurrected).
    */
   async requestCancel(sessionId: string, connectionId: string, atMs: number): Promise<boolean> {
     try {
       await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { sessionId, connectionId },
-          UpdateExpression: 'SET cancelRequestedAt = :t',
-          ConditionExpression: 'attribute_exists(connectionId)',
-          ExpressionAttributeValues: { ':t': atMs },
+          Key: { [TABLE.partitionKey]: sessionId },
+          UpdateExpression: 'SET #at = :t ADD #v :one',
+          ConditionExpression: 'attribute_exists(#tabs.#c)',
+          ExpressionAttributeNames: {
+            '#at': 'cancelRequestedAt',
+            '#v': 'version',
+            '#tabs': 'tabs',
+            '#c': connectionId,
+          },
+          ExpressionAttributeValues: { ':t': atMs, ':one': 1 },
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-      throw new SessionTableError(`could not record cancel for connection ${connectionId}`, { cause: error });
+      if (isConditionFailure(error)) return false;
+      throw new SessionTableError('could not record a cancel', { cause: error });
     }
   }
 }

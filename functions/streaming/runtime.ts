@@ -22,7 +22,7 @@ export type PublisherTable = Pick<SessionTable, 'listConnections' | 'deleteConne
 /** The session table of a Lambda whose streaming is off: no session has a connection. */
 export const NO_SESSIONS: PublisherTable = {
   listConnections: async () => [],
-  deleteConnection: async () => undefined,
+  deleteConnection: async () => false,
   findConnection: async () => undefined,
 };
 

@@ -5,23 +5,33 @@
 import type { ConnectionRouteDeps } from '../../functions/connection/connection-routes';
 import { routeConnectionEvent } from '../../functions/connection/connection-routes';
 import type { WebSocketEvent } from '../../functions/connection/websocket-event';
-import { DEFAULT_SESSION_TTL_SECONDS } from '../../functions/shared/constants';
+import {
+  BINDING_DEFAULTS,
+  DEFAULT_SESSION_TTL_SECONDS,
+  type IdentityBinding,
+} from '../../functions/shared/constants';
 import { createLogger } from '../../functions/shared/logger';
 import { cancelRequestedSince } from '../../functions/shared/session-table';
 import { type SessionTableServer, startSessionTableServer } from '../support/session-table-server';
 
 const IDENTITY = 'us-east-1:11111111-2222-3333-4444-555555555555';
 const OTHER_IDENTITY = 'us-east-1:99999999-8888-7777-6666-555555555555';
+/**
+ * The signing principal of callers without Cognito credentials: an IAM user per session id, so the
+ * per-identity cap of the OWNER binding (tested in identity-binding.test.ts) stays out of the way.
+ */
+const iamUser = (sessionId: string | undefined) =>
+  `arn:aws:iam::123456789012:user/tester-${sessionId ?? 'none'}`;
 
 let server: SessionTableServer;
 let clock = Date.UTC(2026, 10, 21, 12, 0, 0);
 let logLines: Record<string, unknown>[] = [];
 let counter = 0;
 
-function deps(identityBinding: 'WHEN_PRESENT' | 'REQUIRED' = 'WHEN_PRESENT'): ConnectionRouteDeps {
+function deps(identityBinding: IdentityBinding = 'OWNER'): ConnectionRouteDeps {
   return {
     table: server.table,
-    config: { identityBinding },
+    config: { ...BINDING_DEFAULTS, identityBinding },
     logger: createLogger({
       service: 'test',
       level: 'debug',
@@ -46,7 +56,11 @@ function connectEvent(
       eventType: 'CONNECT',
       connectionId: options.connectionId ?? newConnectionId(),
       connectedAt: clock,
-      identity: { cognitoIdentityId: options.cognitoIdentityId ?? null, sourceIp: '127.0.0.1' },
+      identity: {
+        cognitoIdentityId: options.cognitoIdentityId ?? null,
+        userArn: options.cognitoIdentityId ? null : iamUser(query?.sessionId),
+        sourceIp: '127.0.0.1',
+      },
     },
     queryStringParameters: query,
     multiValueQueryStringParameters:
@@ -113,14 +127,13 @@ describe('$connect', () => {
     ]);
   });
 
-  it('accepts a Cognito caller whose identity id is the session id, and records the identity', async () => {
+  it('accepts a Cognito caller whose identity id is the session id, and makes it the owner', async () => {
     // Act
     const { result } = await connect(IDENTITY, {}, IDENTITY);
 
     // Assess
     expect(result.statusCode).toBe(200);
-    const [stored] = await server.table.listConnections(IDENTITY, clock);
-    expect(stored?.identityId).toBe(IDENTITY);
+    expect((await server.table.getSession(IDENTITY))?.owner).toBe(IDENTITY);
   });
 
   it("refuses with 403 a Cognito caller asking for someone else's session, and stores nothing", async () => {
@@ -134,11 +147,11 @@ describe('$connect', () => {
     expect(logLines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'connect refused' }));
   });
 
-  it('refuses callers without a Cognito identity when the binding is REQUIRED', async () => {
+  it('refuses callers without a Cognito identity when the binding is STRICT', async () => {
     // Act
     const result = await routeConnectionEvent(
       connectEvent({ sessionId: 'session-required' }),
-      deps('REQUIRED'),
+      deps('STRICT'),
     );
 
     // Assess
@@ -322,22 +335,18 @@ describe('cancel', () => {
 
 describe('expired items', () => {
   it('are ignored by readers even though the server never deletes them', async () => {
-    // Prepare: a tab that connected longer ago than the item's lifetime
+    // Prepare: a tab that connected longer ago than the item's lifetime, then a fresh one
+    clock -= (DEFAULT_SESSION_TTL_SECONDS + 1) * 1000;
+    const old = await connect('session-expired');
+    clock += (DEFAULT_SESSION_TTL_SECONDS + 1) * 1000;
     const { connectionId } = await connect('session-expired');
-    await connect('session-expired');
-    const old = await server.table.putConnection({
-      sessionId: 'session-expired',
-      connectionId: 'stale-connection=',
-      protocol: 'json',
-      connectedAt: clock - (DEFAULT_SESSION_TTL_SECONDS + 1) * 1000,
-    });
 
     // Act
     const live = await server.table.listConnections('session-expired', clock);
     const found = await server.table.findConnection(old.connectionId, clock);
 
     // Assess
-    expect(live.map((record) => record.connectionId)).not.toContain('stale-connection=');
+    expect(live.map((record) => record.connectionId)).not.toContain(old.connectionId);
     expect(live.map((record) => record.connectionId)).toContain(connectionId);
     expect(found).toBeUndefined();
   });

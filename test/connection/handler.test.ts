@@ -38,7 +38,7 @@ it('fails at cold start with a clear message when the table name is missing', ()
 it('fails at cold start when the identity binding is misspelled', () => {
   // Act / Assess
   expect(() => loadHandler({ STREAMING_TABLE_NAME: 't', STREAMING_IDENTITY_BINDING: 'SOMETIMES' })).toThrow(
-    /STREAMING_IDENTITY_BINDING must be one of WHEN_PRESENT, REQUIRED, got "SOMETIMES"/,
+    /STREAMING_IDENTITY_BINDING must be one of OWNER, STRICT, OFF, got "SOMETIMES"/,
   );
 });
 
@@ -56,7 +56,12 @@ it('connects and disconnects through the standard endpoint variable, unmodified'
 
   // Act
   const connected = await handler({
-    requestContext: { routeKey: '$connect', connectionId, connectedAt: Date.now() },
+    requestContext: {
+      routeKey: '$connect',
+      connectionId,
+      connectedAt: Date.now(),
+      identity: { userArn: 'arn:aws:iam::123456789012:user/handler-test' },
+    },
     queryStringParameters: { sessionId: 'handler-session', protocol: 'json' },
   });
   const listedAfterConnect = await server.table.listConnections('handler-session');

@@ -8,7 +8,7 @@ import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import WebSocket from 'ws';
 import { routeConnectionEvent } from '../../functions/connection/connection-routes';
 import type { WebSocketEvent } from '../../functions/connection/websocket-event';
-import type { Protocol } from '../../functions/shared/constants';
+import { BINDING_DEFAULTS, type Protocol } from '../../functions/shared/constants';
 import type { Frame } from '../../functions/shared/frames';
 import { createLogger } from '../../functions/shared/logger';
 import { type LocalBedrock, startLocalBedrock } from '../../scripts/local/bedrock/server';
@@ -45,7 +45,7 @@ export async function startLocalStack(): Promise<LocalStack> {
   const sessions = await startSessionTableServer();
   const deps = {
     table: sessions.table,
-    config: { identityBinding: 'WHEN_PRESENT' as const },
+    config: BINDING_DEFAULTS,
     logger: quiet,
     now: Date.now,
   };
