@@ -30,17 +30,23 @@ export {
 export { newTemplateApp, ReadableStack, type ReadableStackProps } from './readable-stack';
 export {
   addBootstrapParameters,
+  addQnabotMasterOnlyParameters,
   addSharedSettingsParameters,
+  BOOTSTRAP_PREFIX_PATTERN,
   type BootstrapParameters,
+  QNABOT_MASTER_ONLY_PARAMETER_NAMES,
   SHARED_PARAMETER_NAMES,
   type SharedSettingsParameters,
   sharedSettingsForNestedStack,
 } from './shared-parameters';
 export {
+  BINDING_LIMITS,
   LOG_RETENTION_DAYS,
+  QNABOT_SHARED_IDS,
   QnaStreaming,
   type QnaStreamingProps,
   type QnaStreamingVpcProps,
+  SESSION_ITEM_ACTIONS,
   STREAMING_IDS,
   STREAMING_LAMBDA_HANDLER,
   STREAMING_LAMBDA_RUNTIME,

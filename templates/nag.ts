@@ -103,6 +103,11 @@ export function acknowledgeStreamingTemplate(
     `${CFN_VALIDATE}::W1030`,
     'RetentionInDays is Fn::If(LogsNeverExpire, AWS::NoValue, LogRetentionPeriod): the allowed value 0 removes the property (never expire) and is never passed to CloudWatch Logs.',
   );
+  acknowledgeFinding(
+    stack,
+    `${CFN_VALIDATE}::W2001`,
+    "CFNLambda, CFNInvokePolicy and S3Clean are unused on purpose: QnABot 7.4's master passes them to its streaming nested stack, and CloudFormation rejects a nested-stack parameter the template does not declare, so the drop-in template declares and ignores them.",
+  );
 }
 
 /** Acknowledgements for the direct-ask route and Lambda (templates/direct-ask.ts). */

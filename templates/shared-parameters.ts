@@ -22,6 +22,13 @@ export interface BootstrapParameters {
   readonly prefix: CfnParameter;
 }
 
+/**
+ * QnABot's master template declares `BootstrapPrefix` with `AllowedPattern: '[^ ]*'` and passes
+ * it to every nested stack (upstream source/templates/master/index.js). A nested template must
+ * accept every value the master accepts, so this is the master's pattern, blank included.
+ */
+export const BOOTSTRAP_PREFIX_PATTERN = '[^ ]*';
+
 /** Where `npm run package` output was uploaded (QnABot's names and meaning). */
 export function addBootstrapParameters(stack: Stack): BootstrapParameters {
   return {
@@ -32,9 +39,10 @@ export function addBootstrapParameters(stack: Stack): BootstrapParameters {
     }),
     prefix: new CfnParameter(stack, SHARED_PARAMETER_NAMES.bootstrapPrefix, {
       type: 'String',
-      description: 'Key prefix of the artifacts in BootstrapBucket, without leading or trailing slash.',
-      allowedPattern: '^[^/](.*[^/])?$',
-      constraintDescription: 'must be non-empty and must not start or end with "/"',
+      description:
+        'Key prefix of the artifacts in BootstrapBucket, without a trailing slash. The keys are <prefix>/templates/... and <prefix>/lambda/... as in QnABot, so a blank prefix means keys that start with "/".',
+      allowedPattern: BOOTSTRAP_PREFIX_PATTERN,
+      constraintDescription: 'must not contain spaces (may be blank, as in QnABot)',
     }),
   };
 }
@@ -86,4 +94,34 @@ export function sharedSettingsForNestedStack(shared: SharedSettingsParameters): 
     [SHARED_PARAMETER_NAMES.vpcSubnetIdList]: Fn.join(',', shared.subnets.valueAsList),
     [SHARED_PARAMETER_NAMES.vpcSecurityGroupIdList]: Fn.join(',', shared.securityGroups.valueAsList),
   };
+}
+
+/**
+ * Parameters QnABot's master passes to its streaming nested stack that this template has no use
+ * for (upstream source/templates/master/streamingstack.js): QnABot's streaming template uses
+ * CFNLambda for a custom resource that reads the zip's S3 version; we key zips by content hash
+ * instead. CloudFormation refuses a nested-stack parameter the template does not declare, so they
+ * are declared, with a default so a standalone deploy can leave them out.
+ */
+export const QNABOT_MASTER_ONLY_PARAMETER_NAMES = {
+  cfnLambda: 'CFNLambda',
+  cfnInvokePolicy: 'CFNInvokePolicy',
+  s3Clean: 'S3Clean',
+} as const;
+
+/** Declares CFNLambda, CFNInvokePolicy and S3Clean: accepted, never referenced. */
+export function addQnabotMasterOnlyParameters(stack: Stack): CfnParameter[] {
+  const what: Record<keyof typeof QNABOT_MASTER_ONLY_PARAMETER_NAMES, string> = {
+    cfnLambda: "ARN of the QnABot master's custom-resource Lambda",
+    cfnInvokePolicy: "ARN of the QnABot master's policy for invoking that Lambda",
+    s3Clean: "ARN of the QnABot master's bucket-emptying Lambda",
+  };
+  return (Object.keys(QNABOT_MASTER_ONLY_PARAMETER_NAMES) as (keyof typeof what)[]).map(
+    (key) =>
+      new CfnParameter(stack, QNABOT_MASTER_ONLY_PARAMETER_NAMES[key], {
+        type: 'String',
+        default: '',
+        description: `${what[key]}: accepted for compatibility with the QnABot master; unused. Leave empty.`,
+      }),
+  );
 }

@@ -6,9 +6,45 @@
  * Resources are L1 (`Cfn*`) on purpose: every property may be a deploy-time value (a parameter or
  * an `Fn::If` on a condition), which the L2 constructs do not accept for VPC, tracing and log
  * retention. The construct ids below are a contract: changing one replaces the resource.
+ *
+ * ## Logical ids shared with QnABot's streaming template
+ * The streaming template is a drop-in replacement for QnABot 7.4's nested streaming stack: a QnABot
+ * admin uploads our streaming.json in place of QnABot's and updates the master, so CloudFormation
+ * UPDATEs the nested stack from QnABot's template to ours (upstream
+ * source/templates/streaming/resources.js). A resource both templates have must keep QnABot's
+ * logical id, because under another id CloudFormation creates ours before it deletes QnABot's:
+ * - the routes `$connect` and `ping` are unique per API, so a second route with the same key
+ *   fails ("already exists"); and a second API would change the `wss://` URL (and API id) that
+ *   every Lex Web UI config, QnABot's Cognito role (`execute-api:Invoke` on `<apiId>/Prod/*`,
+ *   upstream source/templates/master/roles.json) and its fulfillment role (`ManageConnections` on
+ *   `<apiId>/Prod/*`, upstream source/templates/util.js) hold;
+ * - the stage is unique per API by its name, `Prod`;
+ * - the table keeps its name, which QnABot's fulfillment reads from its `STREAMING_TABLE` setting,
+ *   and its ARN, on which QnABot's fulfillment role may `GetItem`.
+ * Hence `WebSocketAPI`, `ConnectRoute`, `ConnectIntegration`, `PingRoute`, `PingIntegration`,
+ * `WebSocketDeployment`, `WebSocketStage`, `StreamingDynamoTable` and `StreamingLambda`, with
+ * properties that update in place: the table has QnABot's key schema (`sessionId` HASH only),
+ * billing, SSE, PITR and TTL; the API's protocol, the route keys, the integration types and the
+ * stage name are QnABot's; the function sets no `FunctionName`, so it keeps its name and ARN, and
+ * QnABot's last deployment (whose `$connect` integration names that ARN) keeps reaching it until
+ * the stage has auto-deployed. `ConnectIntegration` serves all our connection routes, not only
+ * `$connect`.
+ *
+ * Our other resources keep ids QnABot does not use. QnABot's resources without a counterpart here
+ * (its Lambda role and invoke permission, its two explicitly named log groups, the
+ * `Custom::S3Version`, the API Gateway logging role and account setting) are deleted in the
+ * update's cleanup. Our log groups have generated names, so neither collides with QnABot's
+ * `/aws/lambda/<stack>-StreamingLambda-…` or `/aws/apigatewayv2/<stack>-WebSocket-…`.
  */
 import { Aws, type CfnCondition, Fn, type IResolvable, Stack, Token } from 'aws-cdk-lib';
-import { CfnApi, CfnIntegration, CfnRoute, CfnRouteResponse, CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  CfnApi,
+  CfnDeployment,
+  CfnIntegration,
+  CfnRoute,
+  CfnRouteResponse,
+  CfnStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import {
   CfnManagedPolicy,
@@ -21,6 +57,7 @@ import { CfnFunction, CfnPermission, type Code } from 'aws-cdk-lib/aws-lambda';
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
+  BINDING_DEFAULTS,
   DEFAULT_SESSION_TTL_SECONDS,
   ENV,
   IDENTITY_BINDINGS,
@@ -42,25 +79,48 @@ export const LOG_RETENTION_DAYS = [
   0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-/** Stable construct ids (and, in the streaming template, logical ids). Changing one replaces the resource. */
+/**
+ * Stable construct ids (and, in the streaming template, logical ids). Changing one replaces the
+ * resource. Those in QNABOT_SHARED_IDS are QnABot's own logical ids (see the file comment).
+ */
 export const STREAMING_IDS = {
-  api: 'WebSocketApi',
+  api: 'WebSocketAPI',
   connectRoute: 'ConnectRoute',
   disconnectRoute: 'DisconnectRoute',
   defaultRoute: 'DefaultRoute',
   defaultRouteResponse: 'DefaultRouteResponse',
   cancelRoute: 'CancelRoute',
   pingRoute: 'PingRoute',
-  connectionIntegration: 'ConnectionIntegration',
+  connectionIntegration: 'ConnectIntegration',
   pingIntegration: 'PingIntegration',
-  stage: 'ProdStage',
+  deployment: 'WebSocketDeployment',
+  stage: 'WebSocketStage',
   accessLogs: 'AccessLogs',
-  table: 'SessionTable',
+  table: 'StreamingDynamoTable',
   functionLogs: 'ConnectionFunctionLogs',
   role: 'ConnectionFunctionRole',
-  function: 'ConnectionFunction',
+  function: 'StreamingLambda',
   invokePermission: 'ApiInvokePermission',
   publisherPolicy: 'PublisherPolicy',
+} as const;
+
+/** The ids above that QnABot 7.4's streaming template uses for the same resources. */
+export const QNABOT_SHARED_IDS = [
+  STREAMING_IDS.api,
+  STREAMING_IDS.connectRoute,
+  STREAMING_IDS.connectionIntegration,
+  STREAMING_IDS.pingRoute,
+  STREAMING_IDS.pingIntegration,
+  STREAMING_IDS.deployment,
+  STREAMING_IDS.stage,
+  STREAMING_IDS.table,
+  STREAMING_IDS.function,
+] as const;
+
+/** Ranges of the identity-binding limits (functions/shared/config.ts accepts the same). */
+export const BINDING_LIMITS = {
+  maxSessionsPerIdentity: { min: 1, max: 1000 },
+  maxTabsPerSession: { min: 1, max: 100 },
 } as const;
 
 /** Subnets and security groups for the connection Lambda. */
@@ -85,11 +145,24 @@ export interface QnaStreamingProps {
    */
   readonly logRetentionDays?: number;
   /**
-   * `WHEN_PRESENT` or `REQUIRED`: how `$connect` binds a session id to the caller's Cognito
-   * identity (see DESIGN.md "Connection registration"). May be a token.
-   * @default 'WHEN_PRESENT'
+   * How `$connect` binds a session id to the identity that signed the request (IDENTITY_BINDINGS
+   * in functions/shared/constants.ts): `OWNER` (the first identity to connect with a session id
+   * owns it while it has live tabs or an unexpired claim), `STRICT` (`sessionId` must be the
+   * caller's Cognito identity id) or `OFF` (any signed caller may use any session id, QnABot's
+   * behaviour). May be a token.
+   * @default 'OWNER'
    */
   readonly identityBinding?: string;
+  /**
+   * `OWNER` binding: how many session ids one identity may own at once (1 to 1000). May be a token.
+   * @default BINDING_DEFAULTS.maxSessionsPerIdentity (10)
+   */
+  readonly maxSessionsPerIdentity?: number;
+  /**
+   * How many tabs (connections) one session may have open at once (1 to 100). May be a token.
+   * @default BINDING_DEFAULTS.maxTabsPerSession (10)
+   */
+  readonly maxTabsPerSession?: number;
   /** Default route burst limit of the `Prod` stage. May be a token. @default 500 */
   readonly throttlingBurstLimit?: number;
   /** Default route steady-state rate limit (requests per second). May be a token. @default 1000 */
@@ -167,28 +240,17 @@ export class QnaStreaming extends Construct {
     this.functionLogGroup = new CfnLogGroup(this, STREAMING_IDS.functionLogs, { retentionInDays: retention });
 
     // --- Session table ----------------------------------------------------------------------
+    // QnABot's table exactly (key, billing, SSE, PITR, TTL), so the drop-in update leaves it as it
+    // is. Session, connection (`c#…`) and identity (`i#…`) items share the one key
+    // (functions/shared/session-table.ts): no sort key, no index.
     this.table = new CfnTable(this, STREAMING_IDS.table, {
       billingMode: 'PAY_PER_REQUEST',
-      attributeDefinitions: [
-        { attributeName: TABLE.partitionKey, attributeType: 'S' },
-        { attributeName: TABLE.sortKey, attributeType: 'S' },
-      ],
-      keySchema: [
-        { attributeName: TABLE.partitionKey, keyType: 'HASH' },
-        { attributeName: TABLE.sortKey, keyType: 'RANGE' },
-      ],
-      globalSecondaryIndexes: [
-        {
-          indexName: TABLE.connectionIndex,
-          keySchema: [{ attributeName: TABLE.sortKey, keyType: 'HASH' }],
-          projection: { projectionType: 'ALL' },
-        },
-      ],
+      attributeDefinitions: [{ attributeName: TABLE.partitionKey, attributeType: 'S' }],
+      keySchema: [{ attributeName: TABLE.partitionKey, keyType: 'HASH' }],
       sseSpecification: { sseEnabled: true },
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveSpecification: { attributeName: TABLE.ttlAttribute, enabled: true },
     });
-    const indexArn = Fn.join('', [this.table.attrArn, '/index/', TABLE.connectionIndex]);
 
     // --- WebSocket API ----------------------------------------------------------------------
     this.api = new CfnApi(this, STREAMING_IDS.api, {
@@ -211,14 +273,8 @@ export class QnaStreaming extends Construct {
         {
           Sid: 'SessionTable',
           Effect: 'Allow',
-          Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+          Action: [...SESSION_ITEM_ACTIONS],
           Resource: this.table.attrArn,
-        },
-        {
-          Sid: 'ConnectionIndex',
-          Effect: 'Allow',
-          Action: ['dynamodb:Query'],
-          Resource: indexArn,
         },
         ...optionalStatement(tracing, {
           Sid: 'XRayTracing',
@@ -266,7 +322,13 @@ export class QnaStreaming extends Construct {
       environment: {
         variables: {
           [ENV.tableName]: this.table.ref,
-          [ENV.identityBinding]: props.identityBinding ?? 'WHEN_PRESENT',
+          [ENV.identityBinding]: props.identityBinding ?? BINDING_DEFAULTS.identityBinding,
+          [ENV.maxSessionsPerIdentity]: numberString(
+            props.maxSessionsPerIdentity ?? BINDING_DEFAULTS.maxSessionsPerIdentity,
+          ),
+          [ENV.maxTabsPerSession]: numberString(
+            props.maxTabsPerSession ?? BINDING_DEFAULTS.maxTabsPerSession,
+          ),
           [ENV.sessionTtlSeconds]: String(props.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS),
           [ENV.logLevel]: props.logLevel ?? 'info',
         },
@@ -303,21 +365,21 @@ export class QnaStreaming extends Construct {
       description: 'Keep-alive: answered by API Gateway, no reply to the client.',
     });
 
-    new CfnRoute(this, STREAMING_IDS.connectRoute, {
+    const connectRoute = new CfnRoute(this, STREAMING_IDS.connectRoute, {
       apiId,
       routeKey: ROUTES.connect,
       authorizationType: 'AWS_IAM',
       operationName: 'Connect',
       target: connectionTarget,
     });
-    new CfnRoute(this, STREAMING_IDS.disconnectRoute, {
+    const disconnectRoute = new CfnRoute(this, STREAMING_IDS.disconnectRoute, {
       apiId,
       routeKey: ROUTES.disconnect,
       authorizationType: 'NONE',
       operationName: 'Disconnect',
       target: connectionTarget,
     });
-    new CfnRoute(this, STREAMING_IDS.cancelRoute, {
+    const cancelRoute = new CfnRoute(this, STREAMING_IDS.cancelRoute, {
       apiId,
       routeKey: ROUTES.cancel,
       authorizationType: 'NONE',
@@ -333,12 +395,12 @@ export class QnaStreaming extends Construct {
       routeResponseSelectionExpression: '$default',
       target: connectionTarget,
     });
-    new CfnRouteResponse(this, STREAMING_IDS.defaultRouteResponse, {
+    const defaultRouteResponse = new CfnRouteResponse(this, STREAMING_IDS.defaultRouteResponse, {
       apiId,
       routeId: defaultRoute.ref,
       routeResponseKey: '$default',
     });
-    new CfnRoute(this, STREAMING_IDS.pingRoute, {
+    const pingRoute = new CfnRoute(this, STREAMING_IDS.pingRoute, {
       apiId,
       routeKey: ROUTES.ping,
       authorizationType: 'NONE',
@@ -346,7 +408,15 @@ export class QnaStreaming extends Construct {
       target: Fn.join('/', ['integrations', pingIntegration.ref]),
     });
 
-    // --- Stage ------------------------------------------------------------------------------
+    // --- Deployment and stage -----------------------------------------------------------------
+    // The stage auto-deploys, so this explicit deployment serves nothing in a fresh stack. It is
+    // QnABot's `WebSocketDeployment` (same properties, same DependsOn), kept so that the drop-in
+    // update never deletes the deployment QnABot's `Prod` stage points to while that stage
+    // switches to auto-deploy: API Gateway refuses to delete a deployment an active stage uses.
+    const deployment = new CfnDeployment(this, STREAMING_IDS.deployment, { apiId });
+    deployment.addResourceDependency(connectRoute);
+    deployment.addResourceDependency(pingRoute);
+
     // Access logging of a WebSocket stage needs the region's API Gateway account CloudWatch role;
     // the streaming template can create it (ConfigureApiGatewayAccount) but does not by default.
     this.stage = new CfnStage(this, STREAMING_IDS.stage, {
@@ -373,6 +443,21 @@ export class QnaStreaming extends Construct {
         dataTraceEnabled: false,
       },
     });
+    // The stage is created or updated after every route and integration: in the drop-in update
+    // the routes QnABot lacked exist before `Prod` turns auto-deploy on, so its first automatic
+    // deployment includes them.
+    for (const resource of [
+      connectRoute,
+      disconnectRoute,
+      cancelRoute,
+      defaultRoute,
+      defaultRouteResponse,
+      pingRoute,
+      connectionIntegration,
+      pingIntegration,
+    ]) {
+      this.stage.addResourceDependency(resource);
+    }
 
     // --- Publisher policy -------------------------------------------------------------------
     // Exactly what a publisher (fulfillment Lambda / QnABot hook) needs. Only POST: the publisher
@@ -389,17 +474,12 @@ export class QnaStreaming extends Construct {
             Resource: executeApiArn(apiId, `/${STREAMING_STAGE_NAME}/POST/@connections/*`),
           },
           {
-            // DeleteItem: the publisher forgets connections that answered 410 Gone.
-            Sid: 'ReadSessions',
+            // Reads the session's tabs; the writes forget a tab that answered 410 Gone (its
+            // connection item, and the tab in its session item).
+            Sid: 'SessionItems',
             Effect: 'Allow',
-            Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
+            Action: [...SESSION_ITEM_ACTIONS],
             Resource: this.table.attrArn,
-          },
-          {
-            Sid: 'ReadConnectionIndex',
-            Effect: 'Allow',
-            Action: 'dynamodb:Query',
-            Resource: indexArn,
           },
         ],
       },
@@ -443,6 +523,17 @@ export class QnaStreaming extends Construct {
   }
 }
 
+/**
+ * Item-level DynamoDB actions on the session table, for the connection Lambda and for publishers
+ * alike: every item is read and written by its key (no Query, no Scan, no index).
+ */
+export const SESSION_ITEM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
+
 function validateProps(props: QnaStreamingProps): void {
   const { identityBinding, logRetentionDays, throttlingBurstLimit, throttlingRateLimit, vpc } = props;
   if (
@@ -463,6 +554,17 @@ function validateProps(props: QnaStreamingProps): void {
       `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${logRetentionDays}`,
     );
   }
+  for (const name of ['maxSessionsPerIdentity', 'maxTabsPerSession'] as const) {
+    const value = props[name];
+    const { min, max } = BINDING_LIMITS[name];
+    if (
+      value !== undefined &&
+      !Token.isUnresolved(value) &&
+      !(Number.isInteger(value) && value >= min && value <= max)
+    ) {
+      throw new StreamingTemplateError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+    }
+  }
   for (const [name, value] of [
     ['throttlingBurstLimit', throttlingBurstLimit],
     ['throttlingRateLimit', throttlingRateLimit],
@@ -481,6 +583,11 @@ function validateProps(props: QnaStreamingProps): void {
       }
     }
   }
+}
+
+/** A number as an environment variable value; a token (a parameter's Ref) stays a token. */
+function numberString(value: number): string {
+  return Token.isUnresolved(value) ? Token.asString(value) : String(value);
 }
 
 /** `RetentionInDays`: 0 (never expire) drops the property; tokens pass through unchanged. */

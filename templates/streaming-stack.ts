@@ -1,7 +1,18 @@
 /**
  * The `streaming` template: `QnaStreaming` driven by CloudFormation parameters. Deployable on its
- * own (`aws cloudformation deploy`) and as an `AWS::CloudFormation::Stack` of a QnABot-style parent;
- * the parameter names follow QnABot's nested-stack interface.
+ * own (`aws cloudformation deploy`) and as an `AWS::CloudFormation::Stack` of a QnABot-style parent.
+ *
+ * It is a drop-in replacement for QnABot 7.4's nested streaming stack (docs/qnabot-admin-guide.md):
+ * - it declares every parameter QnABot's master passes (upstream
+ *   source/templates/master/streamingstack.js) and accepts every value the master's declarations
+ *   allow (upstream source/templates/master/index.js): a blank `BootstrapPrefix`, a
+ *   `LogRetentionPeriod` of 0 (never expire) or any of QnABot's other values, comma-joined VPC
+ *   lists; `CFNLambda`, `CFNInvokePolicy` and `S3Clean` are accepted and unused;
+ * - every other parameter has a default, as the master passes nothing else;
+ * - Lambda code keys are QnABot's `${BootstrapPrefix}/lambda/<zip>` (`Fn::Join` with "/", so a
+ *   blank prefix gives QnABot's own leading-slash keys), next to `${BootstrapPrefix}/templates/…`;
+ * - it has the outputs the master reads, and QnABot's logical ids for the resources both
+ *   templates have (streaming-construct.ts explains why and which).
  */
 import { Aws, CfnCondition, CfnDeletionPolicy, CfnOutput, CfnParameter, Fn, Token } from 'aws-cdk-lib';
 import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
@@ -9,7 +20,7 @@ import { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { IDENTITY_BINDINGS } from '../functions/shared/constants';
+import { BINDING_DEFAULTS, IDENTITY_BINDINGS } from '../functions/shared/constants';
 import { findLambdaAsset, type LambdaAssetKeys } from '../scripts/lib/lambda-assets';
 import { DirectAsk } from './direct-ask';
 import { StreamingTemplateError } from './errors';
@@ -17,10 +28,12 @@ import { acknowledgeAlarmTopic, acknowledgeDirectAsk, acknowledgeStreamingTempla
 import { ReadableStack } from './readable-stack';
 import {
   addBootstrapParameters,
+  addQnabotMasterOnlyParameters,
   addSharedSettingsParameters,
+  QNABOT_MASTER_ONLY_PARAMETER_NAMES,
   SHARED_PARAMETER_NAMES,
 } from './shared-parameters';
-import { QnaStreaming } from './streaming-construct';
+import { BINDING_LIMITS, QnaStreaming } from './streaming-construct';
 import { StreamingObservability } from './streaming-observability';
 
 /** Output names of the streaming template: the contract with parents and chat clients. */
@@ -43,7 +56,10 @@ export const MONITORING_OUTPUTS = {
 /** Parameter names of the streaming template. */
 export const STREAMING_PARAMETERS = {
   ...SHARED_PARAMETER_NAMES,
+  ...QNABOT_MASTER_ONLY_PARAMETER_NAMES,
   identityBinding: 'IdentityBinding',
+  maxSessionsPerIdentity: 'MaxSessionsPerIdentity',
+  maxTabsPerSession: 'MaxTabsPerSession',
   throttlingBurstLimit: 'ThrottlingBurstLimit',
   throttlingRateLimit: 'ThrottlingRateLimit',
   configureApiGatewayAccount: 'ConfigureApiGatewayAccount',
@@ -104,12 +120,27 @@ export class StreamingStack extends ReadableStack {
 
     const { bucket: bootstrapBucket, prefix: bootstrapPrefix } = addBootstrapParameters(this);
     const { logRetention, xray, subnets, securityGroups } = addSharedSettingsParameters(this);
+    addQnabotMasterOnlyParameters(this);
     const identityBinding = new CfnParameter(this, p.identityBinding, {
       type: 'String',
-      default: 'WHEN_PRESENT',
+      default: BINDING_DEFAULTS.identityBinding,
       allowedValues: [...IDENTITY_BINDINGS],
       description:
-        'WHEN_PRESENT: a Cognito-signed $connect must use its identity id as sessionId. REQUIRED: every connection must be Cognito-signed that way.',
+        "Who may open a socket for a session id. OWNER: the first identity to connect with a session id owns it while it has open tabs or a recent claim; a session id shaped like a Cognito identity id belongs to that identity only; stock Lex Web UI works. STRICT: sessionId must be the caller's Cognito identity id (the plugin's default). OFF: any signed caller may use any session id (QnABot's behaviour).",
+    });
+    const maxSessions = new CfnParameter(this, p.maxSessionsPerIdentity, {
+      type: 'Number',
+      default: BINDING_DEFAULTS.maxSessionsPerIdentity,
+      minValue: BINDING_LIMITS.maxSessionsPerIdentity.min,
+      maxValue: BINDING_LIMITS.maxSessionsPerIdentity.max,
+      description: 'OWNER binding: how many session ids one identity may own at once (403 past it).',
+    });
+    const maxTabs = new CfnParameter(this, p.maxTabsPerSession, {
+      type: 'Number',
+      default: BINDING_DEFAULTS.maxTabsPerSession,
+      minValue: BINDING_LIMITS.maxTabsPerSession.min,
+      maxValue: BINDING_LIMITS.maxTabsPerSession.max,
+      description: 'How many tabs (sockets) one session may have open at once (403 past it).',
     });
     const burst = new CfnParameter(this, p.throttlingBurstLimit, {
       type: 'Number',
@@ -216,6 +247,8 @@ export class StreamingStack extends ReadableStack {
       code,
       logRetentionDays,
       identityBinding: identityBinding.valueAsString,
+      maxSessionsPerIdentity: maxSessions.valueAsNumber,
+      maxTabsPerSession: maxTabs.valueAsNumber,
       throttlingBurstLimit: burst.valueAsNumber,
       throttlingRateLimit: rate.valueAsNumber,
       tracing: xrayEnabled,
@@ -318,7 +351,13 @@ export class StreamingStack extends ReadableStack {
           { Label: { default: 'Artifacts' }, Parameters: [p.bootstrapBucket, p.bootstrapPrefix] },
           {
             Label: { default: 'Security and limits' },
-            Parameters: [p.identityBinding, p.throttlingBurstLimit, p.throttlingRateLimit],
+            Parameters: [
+              p.identityBinding,
+              p.maxSessionsPerIdentity,
+              p.maxTabsPerSession,
+              p.throttlingBurstLimit,
+              p.throttlingRateLimit,
+            ],
           },
           {
             Label: { default: 'Operations' },
@@ -332,6 +371,10 @@ export class StreamingStack extends ReadableStack {
           {
             Label: { default: 'Alarms' },
             Parameters: [p.enableAlarms, p.alarmEmail, p.alarmTimeToFirstTokenMs, p.alarmErrorThreshold],
+          },
+          {
+            Label: { default: 'Passed by the QnABot master (unused; leave empty)' },
+            Parameters: [p.cfnLambda, p.cfnInvokePolicy, p.s3Clean],
           },
         ],
       },

@@ -9,8 +9,21 @@
 type Json = unknown;
 type JsonObject = Record<string, Json>;
 
+/** A parameter declaration (the keys CloudFormation checks a value against). */
+export interface CfnParameterDeclaration {
+  Type: string;
+  Default?: string | number;
+  Description?: string;
+  AllowedValues?: (string | number)[];
+  AllowedPattern?: string;
+  MinValue?: number;
+  MaxValue?: number;
+  MinLength?: number;
+  MaxLength?: number;
+}
+
 export interface CfnTemplate {
-  Parameters?: Record<string, { Type: string; Default?: string | number }>;
+  Parameters?: Record<string, CfnParameterDeclaration>;
   Conditions?: Record<string, Json>;
   Resources: Record<
     string,
@@ -159,4 +172,92 @@ export function referencedLogicalIds(value: Json, parameters: Record<string, unk
   };
   visit(value);
   return found;
+}
+
+/**
+ * What CloudFormation says about parameter values passed to a template (a stack or nested-stack
+ * update), one message per problem: an undeclared key, a missing value without a default, or a value
+ * its declaration refuses. Checks Type Number (numeric), CommaDelimitedList (split on ","),
+ * AllowedValues, AllowedPattern (matched against the whole value, per list element for lists),
+ * MinValue/MaxValue and MinLength/MaxLength. Values are strings, as a parent passes them.
+ */
+export function parameterValueProblems(
+  template: Pick<CfnTemplate, 'Parameters'>,
+  values: Record<string, string>,
+): string[] {
+  const declared = template.Parameters ?? {};
+  const problems: string[] = [];
+  for (const name of Object.keys(values)) {
+    if (!declared[name]) problems.push(`${name}: not declared by the template`);
+  }
+  for (const [name, declaration] of Object.entries(declared)) {
+    const value =
+      values[name] ?? (declaration.Default === undefined ? undefined : String(declaration.Default));
+    if (value === undefined) {
+      problems.push(`${name}: no value passed and no Default`);
+      continue;
+    }
+    const list = declaration.Type === 'CommaDelimitedList' || declaration.Type.startsWith('List<');
+    const items = list ? value.split(',') : [value];
+    if (declaration.Type === 'Number' && !/^-?\d+(\.\d+)?$/.test(value.trim())) {
+      problems.push(`${name}: "${value}" is not a number (Type Number)`);
+      continue;
+    }
+    if (declaration.AllowedValues) {
+      const allowed = declaration.AllowedValues.map(String);
+      const same = (a: string, b: string) =>
+        declaration.Type === 'Number' ? Number(a) === Number(b) : a === b;
+      if (!allowed.some((candidate) => same(candidate, value))) {
+        problems.push(`${name}: "${value}" is not one of AllowedValues ${allowed.join(', ')}`);
+      }
+    }
+    if (declaration.AllowedPattern !== undefined) {
+      const pattern = new RegExp(`^(?:${declaration.AllowedPattern})$`);
+      for (const item of items) {
+        if (!pattern.test(item))
+          problems.push(`${name}: "${item}" does not match AllowedPattern ${declaration.AllowedPattern}`);
+      }
+    }
+    if (declaration.Type === 'Number') {
+      const number = Number(value);
+      if (declaration.MinValue !== undefined && number < declaration.MinValue)
+        problems.push(`${name}: ${value} is below MinValue ${declaration.MinValue}`);
+      if (declaration.MaxValue !== undefined && number > declaration.MaxValue)
+        problems.push(`${name}: ${value} is above MaxValue ${declaration.MaxValue}`);
+    }
+    if (declaration.MinLength !== undefined && value.length < declaration.MinLength)
+      problems.push(`${name}: "${value}" is shorter than MinLength ${declaration.MinLength}`);
+    if (declaration.MaxLength !== undefined && value.length > declaration.MaxLength)
+      problems.push(`${name}: "${value}" is longer than MaxLength ${declaration.MaxLength}`);
+  }
+  return problems;
+}
+
+/**
+ * A string-valued template expression with the parameters substituted: literals, `Ref` to a
+ * parameter (its given value, else its Default) or to a pseudo parameter given in `values`
+ * (`AWS::Region`, …), and `Fn::Join` of those. Anything else (pseudo
+ * parameters, resources) is an error, so a test sees exactly which value it did not pin down.
+ */
+export function resolveParameterString(
+  template: Pick<CfnTemplate, 'Parameters'>,
+  values: Record<string, string>,
+  expression: Json,
+): string {
+  if (typeof expression === 'string' || typeof expression === 'number') return String(expression);
+  if (isObject(expression) && typeof expression.Ref === 'string') {
+    const name = expression.Ref;
+    // Pseudo parameters (AWS::Region, …) resolve only when the caller gives a value for them.
+    if (name.startsWith('AWS::') && values[name] !== undefined) return values[name];
+    const declared = template.Parameters?.[name];
+    if (!declared) throw new Error(`Ref ${name} is not a parameter`);
+    const value = values[name] ?? declared.Default;
+    if (value === undefined) throw new Error(`Parameter ${name} has no value and no default`);
+    return String(value);
+  }
+  if (isObject(expression) && Array.isArray(expression['Fn::Join'])) {
+    const [separator, parts] = expression['Fn::Join'] as [string, Json[]];
+    return parts.map((part) => resolveParameterString(template, values, part)).join(separator);
+  }
+  throw new Error(`Cannot resolve ${JSON.stringify(expression)} from parameters alone`);
 }

@@ -5,6 +5,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Code } from 'aws-cdk-lib/aws-lambda';
+import { BINDING_DEFAULTS, ENV } from '../../functions/shared/constants';
 import {
   acknowledgeQnaStreaming,
   addNagChecks,
@@ -69,6 +70,8 @@ describe('cdk-nag on the shipped templates', () => {
         'CloudFormation-Validate::F3031',
         'CloudFormation-Validate::E1150',
         'CloudFormation-Validate::W1030',
+        // CFNLambda, CFNInvokePolicy, S3Clean: declared for the QnABot master, unused.
+        'CloudFormation-Validate::W2001',
       ]),
     );
   });
@@ -87,7 +90,7 @@ describe('QnaStreaming as a construct in a CDK bot', () => {
       report.mockRestore();
     }
     expect(failure).toBeInstanceOf(StreamingTemplateError);
-    expect((failure as Error).message).toMatch(/AwsSolutions-L1 at Bot\/Streaming\/ConnectionFunction/);
+    expect((failure as Error).message).toMatch(/AwsSolutions-L1 at Bot\/Streaming\/StreamingLambda/);
     expect((failure as Error).message).toMatch(/AwsSolutions-APIG4 at .*Bot\/Streaming\/PingRoute/);
   });
 
@@ -99,7 +102,9 @@ describe('QnaStreaming as a construct in a CDK bot', () => {
         securityGroupIds: ['sg-0123456789abcdef0'],
       },
       logRetentionDays: 7,
-      identityBinding: 'REQUIRED',
+      identityBinding: 'STRICT',
+      maxSessionsPerIdentity: 3,
+      maxTabsPerSession: 2,
     });
     const publisher = new Role(stack, 'PublisherRole', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -114,7 +119,13 @@ describe('QnaStreaming as a construct in a CDK bot', () => {
         SubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'],
         SecurityGroupIds: ['sg-0123456789abcdef0'],
       },
-      Environment: { Variables: Match.objectLike({ STREAMING_IDENTITY_BINDING: 'REQUIRED' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.identityBinding]: 'STRICT',
+          [ENV.maxSessionsPerIdentity]: '3',
+          [ENV.maxTabsPerSession]: '2',
+        }),
+      },
     });
     template.hasResourceProperties('AWS::IAM::Role', {
       Policies: [
@@ -138,11 +149,18 @@ describe('QnaStreaming as a construct in a CDK bot', () => {
     });
   });
 
-  test('defaults: no tracing permissions, no VPC, 30-day logs; 0 days means never expire', () => {
+  test('defaults: OWNER binding with the default limits, no tracing permissions, no VPC, 30-day logs; 0 days means never expire', () => {
     const defaults = Template.fromStack(botApp().stack);
     defaults.hasResourceProperties('AWS::Lambda::Function', {
       TracingConfig: { Mode: 'PassThrough' },
       VpcConfig: Match.absent(),
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.identityBinding]: 'OWNER',
+          [ENV.maxSessionsPerIdentity]: String(BINDING_DEFAULTS.maxSessionsPerIdentity),
+          [ENV.maxTabsPerSession]: String(BINDING_DEFAULTS.maxTabsPerSession),
+        }),
+      },
     });
     defaults.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     expect(JSON.stringify(defaults.toJSON())).not.toContain('xray:');
@@ -152,10 +170,12 @@ describe('QnaStreaming as a construct in a CDK bot', () => {
   });
 
   test.each([
-    [
-      { identityBinding: 'SOMETIMES' },
-      /identityBinding must be one of WHEN_PRESENT, REQUIRED, got "SOMETIMES"/,
-    ],
+    [{ identityBinding: 'SOMETIMES' }, /identityBinding must be one of OWNER, STRICT, OFF, got "SOMETIMES"/],
+    [{ identityBinding: 'WHEN_PRESENT' }, /identityBinding must be one of OWNER, STRICT, OFF/],
+    [{ maxSessionsPerIdentity: 0 }, /maxSessionsPerIdentity must be a whole number from 1 to 1000, got 0/],
+    [{ maxSessionsPerIdentity: 1001 }, /maxSessionsPerIdentity must be a whole number from 1 to 1000/],
+    [{ maxTabsPerSession: 2.5 }, /maxTabsPerSession must be a whole number from 1 to 100, got 2.5/],
+    [{ maxTabsPerSession: 101 }, /maxTabsPerSession must be a whole number from 1 to 100, got 101/],
     [{ logRetentionDays: 42 }, /logRetentionDays must be one of .* got 42/],
     [{ throttlingRateLimit: 0 }, /throttlingRateLimit must be a positive number, got 0/],
     [

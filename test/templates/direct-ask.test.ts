@@ -87,7 +87,7 @@ describe('with EnableDirectAsk=TRUE', () => {
 
   test('the ask route has no authorizer (only $connect can) and targets the async integration', () => {
     expect(propertiesOf(resources, 'AskRoute')).toEqual({
-      ApiId: ref('WebSocketApi'),
+      ApiId: ref('WebSocketAPI'),
       RouteKey: 'ask',
       AuthorizationType: 'NONE',
       OperationName: 'Ask',
@@ -135,7 +135,7 @@ describe('with EnableDirectAsk=TRUE', () => {
     });
     const sourceArn = permission.SourceArn as { 'Fn::Join': [string, unknown[]] };
     expect(sourceArn['Fn::Join'][1]).toContain(`/Prod/${ROUTES.ask}`);
-    expect(sourceArn['Fn::Join'][1]).toContainEqual(ref('WebSocketApi'));
+    expect(sourceArn['Fn::Join'][1]).toContainEqual(ref('WebSocketAPI'));
   });
 
   test('the role may stream from the chosen model only, write its own logs, and publish to this API', () => {
@@ -177,7 +177,7 @@ describe('with EnableDirectAsk=TRUE', () => {
     const variables = (
       propertiesOf(resources, 'AskFunction').Environment as { Variables: Record<string, unknown> }
     ).Variables;
-    expect(variables[ENV.tableName]).toEqual(ref('SessionTable'));
+    expect(variables[ENV.tableName]).toEqual(ref('StreamingDynamoTable'));
     expect(JSON.stringify(variables[ENV.callbackUrl])).toContain('"https://"');
     expect(variables[ENV.modelId]).toEqual(ref('DirectAskModelId'));
     expect(variables[ENV.coalesceWindowMs]).toBe('250');

@@ -91,7 +91,7 @@ describe('npm run package', () => {
   });
 
   test('the Lambda keys in the templates are the zips package wrote', () => {
-    const connectionKey = s3KeyOf('streaming.json', 'ConnectionFunction');
+    const connectionKey = s3KeyOf('streaming.json', 'StreamingLambda');
     expect(connectionKey).toMatch(/^lambda\/connection-[0-9a-f]{12}\.zip$/);
     expect(existsSync(path.join(result.publishDir, connectionKey))).toBe(true);
     expect(existsSync(path.join(buildDir, 'lambda', path.basename(connectionKey)))).toBe(true);
@@ -105,7 +105,7 @@ describe('npm run package', () => {
   });
 
   test('each zip holds index.js whose sha256 is the key, and its handler loads', () => {
-    const connectionKey = s3KeyOf('streaming.json', 'ConnectionFunction');
+    const connectionKey = s3KeyOf('streaming.json', 'StreamingLambda');
     const entry = readSingleEntryZip(readFileSync(path.join(result.publishDir, connectionKey)));
     expect(entry.name).toBe('index.js');
     const digest = createHash('sha256').update(entry.content).digest('hex');

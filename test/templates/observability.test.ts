@@ -88,14 +88,14 @@ describe('dashboard', () => {
     expect(graphs['Posts and model chunks']).toContain('MetricName=\\"Posts\\"');
     expect(graphs['Gone connections and cancelled answers']).toContain('MetricName=\\"GoneConnections\\"');
     expect(graphs.Errors).toContain('MetricName=\\"Errors\\"');
-    expect(graphs.Errors).toContain('"AWS/Lambda","Errors","FunctionName","<Ref:ConnectionFunction>"');
+    expect(graphs.Errors).toContain('"AWS/Lambda","Errors","FunctionName","<Ref:StreamingLambda>"');
   });
 
   test('API Gateway connects and messages of this API and its Prod stage', () => {
     const api = widgets.find((widget) => widget.properties.title === 'WebSocket API');
     expect(api?.properties.metrics?.map((row) => row.slice(0, 6))).toEqual([
-      ['AWS/ApiGateway', 'ConnectCount', 'ApiId', '<Ref:WebSocketApi>', 'Stage', 'Prod'],
-      ['AWS/ApiGateway', 'MessageCount', 'ApiId', '<Ref:WebSocketApi>', 'Stage', 'Prod'],
+      ['AWS/ApiGateway', 'ConnectCount', 'ApiId', '<Ref:WebSocketAPI>', 'Stage', 'Prod'],
+      ['AWS/ApiGateway', 'MessageCount', 'ApiId', '<Ref:WebSocketAPI>', 'Stage', 'Prod'],
     ]);
   });
 

@@ -3,7 +3,12 @@ import { PUBLISHER_DEFAULTS, readPublisherConfig } from '../../functions/shared/
 import { ENV } from '../../functions/shared/constants';
 import { PARENT_NAMES, STREAMING_OUTPUTS, synthTemplates } from '../../templates';
 import { TEST_ASSET_KEYS } from './asset-keys';
-import { CfnEvaluator, type CfnTemplate, referencedLogicalIds } from './cfn-evaluator';
+import {
+  CfnEvaluator,
+  type CfnTemplate,
+  referencedLogicalIds,
+  resolveParameterString,
+} from './cfn-evaluator';
 
 // Prepare (once per file).
 const FULFILLMENT_KEY = TEST_ASSET_KEYS.fulfillment;
@@ -94,6 +99,23 @@ describe('example parent: the EnableStreaming toggle', () => {
         },
       },
     });
+  });
+
+  test('a blank BootstrapPrefix (allowed, as in QnABot) reads the template and code from QnABot’s leading-slash keys', () => {
+    const values = {
+      BootstrapBucket: 'artifacts-bucket',
+      BootstrapPrefix: '',
+      'AWS::Region': 'us-east-1',
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
+    const nested = propertiesOf(parent.Resources, 'StreamingStack');
+    // QnABot's master: https://${BootstrapBucket}.s3.${AWS::Region}.amazonaws.com/${BootstrapPrefix}/templates/streaming.json
+    expect(resolveParameterString(parent, values, nested.TemplateURL)).toBe(
+      'https://artifacts-bucket.s3.us-east-1.amazonaws.com//templates/streaming.json',
+    );
+    const code = propertiesOf(parent.Resources, 'FulfillmentFunction').Code as { S3Key: unknown };
+    expect(resolveParameterString(parent, values, code.S3Key)).toBe(`/${FULFILLMENT_KEY}`);
+    expect(parent.Parameters?.BootstrapPrefix?.AllowedPattern).toBe('[^ ]*');
   });
 
   test("passes the master's log retention, X-Ray and VPC settings on, declared exactly as the streaming template declares them", () => {

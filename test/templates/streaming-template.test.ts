@@ -1,5 +1,11 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { DEFAULT_SESSION_TTL_SECONDS, ENV, ROUTES, TABLE } from '../../functions/shared/constants';
+import {
+  BINDING_DEFAULTS,
+  DEFAULT_SESSION_TTL_SECONDS,
+  ENV,
+  IDENTITY_BINDINGS,
+  ROUTES,
+} from '../../functions/shared/constants';
 import { STREAMING_OUTPUTS, synthTemplates } from '../../templates';
 import { TEST_ASSET_KEYS } from './asset-keys';
 import { CfnEvaluator, type CfnTemplate } from './cfn-evaluator';
@@ -13,9 +19,8 @@ const template = Template.fromJSON(synthesized.streaming);
 const ref = (id: string) => ({ Ref: id });
 const getAtt = (id: string, attribute: string) => ({ 'Fn::GetAtt': [id, attribute] });
 const routeTarget = (integration: string) => ({ 'Fn::Join': ['/', ['integrations', ref(integration)]] });
-const tableIndexArn = {
-  'Fn::Join': ['', [getAtt('SessionTable', 'Arn'), `/index/${TABLE.connectionIndex}`]],
-};
+/** Item-level actions only: every item is read and written by its key (no Query, no index). */
+const ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 const executeApiArn = (suffix: string) => ({
   'Fn::Join': [
     '',
@@ -27,7 +32,7 @@ const executeApiArn = (suffix: string) => ({
       ':',
       ref('AWS::AccountId'),
       ':',
-      ref('WebSocketApi'),
+      ref('WebSocketAPI'),
       suffix,
     ],
   ],
@@ -57,15 +62,15 @@ describe('streaming template: WebSocket API and routes', () => {
 
   test('$connect requires IAM (SigV4) and goes to the connection Lambda by proxy', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      ApiId: ref('WebSocketApi'),
+      ApiId: ref('WebSocketAPI'),
       RouteKey: ROUTES.connect,
       AuthorizationType: 'AWS_IAM',
-      Target: routeTarget('ConnectionIntegration'),
+      Target: routeTarget('ConnectIntegration'),
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       IntegrationUri: Match.objectLike({
-        'Fn::Join': ['', Match.arrayWith([getAtt('ConnectionFunction', 'Arn'), '/invocations'])],
+        'Fn::Join': ['', Match.arrayWith([getAtt('StreamingLambda', 'Arn'), '/invocations'])],
       }),
     });
   });
@@ -75,7 +80,7 @@ describe('streaming template: WebSocket API and routes', () => {
     (routeKey) => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: routeKey,
-        Target: routeTarget('ConnectionIntegration'),
+        Target: routeTarget('ConnectIntegration'),
       });
     },
   );
@@ -111,7 +116,7 @@ describe('streaming template: WebSocket API and routes', () => {
   test('API Gateway may invoke the connection Lambda only from this API and stage', () => {
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
-      FunctionName: getAtt('ConnectionFunction', 'Arn'),
+      FunctionName: getAtt('StreamingLambda', 'Arn'),
       Principal: 'apigateway.amazonaws.com',
       SourceArn: executeApiArn('/Prod/*'),
     });
@@ -119,9 +124,34 @@ describe('streaming template: WebSocket API and routes', () => {
 });
 
 describe('streaming template: stage', () => {
+  test('Prod is created or updated after every route and integration (QnABot upgrade: new routes before auto-deploy)', () => {
+    const stage = json.Resources.WebSocketStage as { DependsOn?: string[] };
+    expect([...(stage.DependsOn ?? [])].sort()).toEqual(
+      [
+        'CancelRoute',
+        'ConnectIntegration',
+        'ConnectRoute',
+        'DefaultRoute',
+        'DefaultRouteResponse',
+        'DisconnectRoute',
+        'PingIntegration',
+        'PingRoute',
+      ].sort(),
+    );
+  });
+
+  test("QnABot's explicit deployment is kept, unused by the auto-deploying stage, so the upgrade never deletes the one Prod serves", () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Deployment', 1);
+    template.hasResource('AWS::ApiGatewayV2::Deployment', {
+      Properties: { ApiId: ref('WebSocketAPI') },
+      DependsOn: ['ConnectRoute', 'PingRoute'],
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DeploymentId: Match.absent() });
+  });
+
   test('Prod auto-deploys, logs every request as JSON, and throttles from the parameters', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
-      ApiId: ref('WebSocketApi'),
+      ApiId: ref('WebSocketAPI'),
       StageName: 'Prod',
       AutoDeploy: true,
       AccessLogSettings: {
@@ -133,7 +163,8 @@ describe('streaming template: stage', () => {
         ThrottlingRateLimit: ref('ThrottlingRateLimit'),
       },
     });
-    const format = (propertiesOf(json.Resources, 'ProdStage').AccessLogSettings as { Format: string }).Format;
+    const format = (propertiesOf(json.Resources, 'WebSocketStage').AccessLogSettings as { Format: string })
+      .Format;
     expect(Object.keys(JSON.parse(format))).toEqual(
       expect.arrayContaining(['requestId', 'routeKey', 'status', 'connectionId', 'cognitoIdentityId']),
     );
@@ -146,25 +177,20 @@ describe('streaming template: stage', () => {
 });
 
 describe('streaming template: session table', () => {
-  test('sessionId/connectionId keys, connectionId GSI, on-demand, SSE, PITR, TTL on ttl', () => {
+  test('partition key sessionId only (no sort key, no index), on-demand, SSE, PITR, TTL on ttl', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
+    // Exactly these properties: QnABot's table has the same, so the drop-in update leaves it alone.
+    expect(propertiesOf(json.Resources, 'StreamingDynamoTable')).toEqual({
       BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'sessionId', KeyType: 'HASH' },
-        { AttributeName: 'connectionId', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'ConnectionIdIndex',
-          KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
+      AttributeDefinitions: [{ AttributeName: 'sessionId', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'sessionId', KeyType: 'HASH' }],
       SSESpecification: { SSEEnabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
     });
+    expect(JSON.stringify(json)).not.toMatch(
+      /ConnectionIdIndex|\/index\/|GlobalSecondaryIndexes|dynamodb:Query/,
+    );
   });
 });
 
@@ -182,24 +208,49 @@ describe('streaming template: connection Lambda', () => {
     });
   });
 
-  test('environment carries the table, identity binding, session TTL and log level', () => {
+  test('environment carries the table, identity binding and its limits, session TTL and log level', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: {
-          [ENV.tableName]: ref('SessionTable'),
+          [ENV.tableName]: ref('StreamingDynamoTable'),
           [ENV.identityBinding]: ref('IdentityBinding'),
+          [ENV.maxSessionsPerIdentity]: ref('MaxSessionsPerIdentity'),
+          [ENV.maxTabsPerSession]: ref('MaxTabsPerSession'),
           [ENV.sessionTtlSeconds]: String(DEFAULT_SESSION_TTL_SECONDS),
           [ENV.logLevel]: 'info',
         },
       },
     });
+  });
+
+  test('IdentityBinding is OWNER, STRICT or OFF (OWNER by default), each explained in its description', () => {
     template.hasParameter('IdentityBinding', {
-      Default: 'WHEN_PRESENT',
-      AllowedValues: ['WHEN_PRESENT', 'REQUIRED'],
+      Type: 'String',
+      Default: 'OWNER',
+      AllowedValues: [...IDENTITY_BINDINGS],
+    });
+    expect(IDENTITY_BINDINGS).toEqual(['OWNER', 'STRICT', 'OFF']);
+    const description = String(json.Parameters?.IdentityBinding?.Description);
+    for (const mode of IDENTITY_BINDINGS) expect(description).toContain(`${mode}:`);
+    expect(description).toMatch(/OFF: any signed caller may use any session id \(QnABot's behaviour\)/);
+  });
+
+  test('MaxSessionsPerIdentity (1..1000) and MaxTabsPerSession (1..100) default to the binding defaults', () => {
+    template.hasParameter('MaxSessionsPerIdentity', {
+      Type: 'Number',
+      Default: BINDING_DEFAULTS.maxSessionsPerIdentity,
+      MinValue: 1,
+      MaxValue: 1000,
+    });
+    template.hasParameter('MaxTabsPerSession', {
+      Type: 'Number',
+      Default: BINDING_DEFAULTS.maxTabsPerSession,
+      MinValue: 1,
+      MaxValue: 100,
     });
   });
 
-  test('its role may write its own logs and use the table and index, nothing else by default', () => {
+  test('its role may write its own logs and get/put/update/delete items of the table, nothing else by default', () => {
     const role = json.Resources.ConnectionFunctionRole;
     const policies = role?.Properties?.Policies as { PolicyDocument: unknown }[];
     expect(policies).toHaveLength(1);
@@ -211,11 +262,7 @@ describe('streaming template: connection Lambda', () => {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: getAtt('ConnectionFunctionLogs', 'Arn'),
       }),
-      expect.objectContaining({
-        Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-        Resource: getAtt('SessionTable', 'Arn'),
-      }),
-      expect.objectContaining({ Action: ['dynamodb:Query'], Resource: tableIndexArn }),
+      expect.objectContaining({ Action: ITEM_ACTIONS, Resource: getAtt('StreamingDynamoTable', 'Arn') }),
     ]);
   });
 
@@ -227,7 +274,7 @@ describe('streaming template: connection Lambda', () => {
       XraySetting: 'TRUE',
     }).effective();
     const mode = (r: Resources) =>
-      (propertiesOf(r, 'ConnectionFunction').TracingConfig as { Mode: string }).Mode;
+      (propertiesOf(r, 'StreamingLambda').TracingConfig as { Mode: string }).Mode;
     expect(mode(off.resources)).toBe('PassThrough');
     expect(mode(on.resources)).toBe('Active');
     const actions = (r: Resources) => {
@@ -245,7 +292,7 @@ describe('streaming template: connection Lambda', () => {
     const vpcOf = (parameters: Record<string, string>) =>
       propertiesOf(
         new CfnEvaluator(json, { ...base, ...parameters }).effective().resources,
-        'ConnectionFunction',
+        'StreamingLambda',
       ).VpcConfig;
     expect(vpcOf({})).toBeUndefined();
     expect(vpcOf({ VPCSubnetIdList: 'subnet-1,subnet-2' })).toBeUndefined();
@@ -259,6 +306,11 @@ describe('streaming template: connection Lambda', () => {
 });
 
 describe('streaming template: logs', () => {
+  test("log groups have generated names (none collides with QnABot's named ones)", () => {
+    template.resourceCountIs('AWS::Logs::LogGroup', 3); // access logs, connection Lambda, ask Lambda
+    template.allResourcesProperties('AWS::Logs::LogGroup', { LogGroupName: Match.absent() });
+  });
+
   test('both log groups keep LogRetentionPeriod days; 0 means never expire', () => {
     template.hasParameter('LogRetentionPeriod', {
       Type: 'Number',
@@ -281,7 +333,7 @@ describe('streaming template: logs', () => {
 });
 
 describe('streaming template: publisher policy', () => {
-  test('grants POST to this API’s Prod @connections and read/forget on the table and index only', () => {
+  test('grants POST to this API’s Prod @connections and item reads/writes on the table only', () => {
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
     const policy = json.Resources.PublisherPolicy;
     expect(statements(policy?.Properties?.PolicyDocument)).toEqual([
@@ -291,10 +343,10 @@ describe('streaming template: publisher policy', () => {
         Resource: executeApiArn('/Prod/POST/@connections/*'),
       }),
       expect.objectContaining({
-        Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
-        Resource: getAtt('SessionTable', 'Arn'),
+        Effect: 'Allow',
+        Action: ITEM_ACTIONS,
+        Resource: getAtt('StreamingDynamoTable', 'Arn'),
       }),
-      expect.objectContaining({ Action: 'dynamodb:Query', Resource: tableIndexArn }),
     ]);
   });
 });
@@ -318,8 +370,8 @@ describe('streaming template: API Gateway account role', () => {
       CloudWatchRoleArn: getAtt('ApiGatewayCloudWatchRole', 'Arn'),
     });
     // The stage waits for the account setting when it is created (no DependsOn on a conditional resource).
-    expect(on.ProdStage?.Metadata).toEqual({ ApiGatewayAccount: ref('ApiGatewayAccount') });
-    expect(off.ProdStage?.Metadata).toEqual({ ApiGatewayAccount: '' });
+    expect(on.WebSocketStage?.Metadata).toEqual({ ApiGatewayAccount: ref('ApiGatewayAccount') });
+    expect(off.WebSocketStage?.Metadata).toEqual({ ApiGatewayAccount: '' });
   });
 });
 
@@ -332,12 +384,17 @@ describe('streaming template: parameters and outputs', () => {
         'AlarmTimeToFirstTokenMs',
         'BootstrapBucket',
         'BootstrapPrefix',
+        'CFNInvokePolicy',
+        'CFNLambda',
         'ConfigureApiGatewayAccount',
         'DirectAskModelId',
         'EnableAlarms',
         'EnableDirectAsk',
         'IdentityBinding',
         'LogRetentionPeriod',
+        'MaxSessionsPerIdentity',
+        'MaxTabsPerSession',
+        'S3Clean',
         'ThrottlingBurstLimit',
         'ThrottlingRateLimit',
         'VPCSecurityGroupIdList',
@@ -347,11 +404,34 @@ describe('streaming template: parameters and outputs', () => {
     );
     template.hasParameter('XraySetting', { Default: 'FALSE', AllowedValues: ['TRUE', 'FALSE'] });
     template.hasParameter('BootstrapBucket', { Type: 'String', Default: Match.absent() });
+    // The QnABot master's own BootstrapPrefix pattern: blank allowed.
+    template.hasParameter('BootstrapPrefix', {
+      Type: 'String',
+      Default: Match.absent(),
+      AllowedPattern: '[^ ]*',
+    });
   });
+
+  test.each(['CFNLambda', 'CFNInvokePolicy', 'S3Clean'])(
+    '%s: a String with an empty default, declared for the QnABot master and used nowhere',
+    (name) => {
+      template.hasParameter(name, {
+        Type: 'String',
+        Default: '',
+        Description: Match.stringLikeRegexp('accepted for compatibility with the QnABot master; unused'),
+      });
+      const {
+        Parameters: _parameters,
+        Metadata: _metadata,
+        ...rest
+      } = json as unknown as Record<string, unknown>;
+      expect(JSON.stringify(rest)).not.toContain(`"Ref":"${name}"`);
+    },
+  );
 
   test('outputs give clients and publishers everything they need', () => {
     const host = [
-      ref('WebSocketApi'),
+      ref('WebSocketAPI'),
       '.execute-api.',
       ref('AWS::Region'),
       '.',
@@ -362,10 +442,10 @@ describe('streaming template: parameters and outputs', () => {
       Value: { 'Fn::Join': ['', ['wss://', ...host]] },
     });
     template.hasOutput(STREAMING_OUTPUTS.callbackUrl, { Value: { 'Fn::Join': ['', ['https://', ...host]] } });
-    template.hasOutput(STREAMING_OUTPUTS.apiId, { Value: ref('WebSocketApi') });
-    template.hasOutput(STREAMING_OUTPUTS.tableName, { Value: ref('SessionTable') });
-    template.hasOutput(STREAMING_OUTPUTS.tableArn, { Value: getAtt('SessionTable', 'Arn') });
-    template.hasOutput(STREAMING_OUTPUTS.lambdaArn, { Value: getAtt('ConnectionFunction', 'Arn') });
+    template.hasOutput(STREAMING_OUTPUTS.apiId, { Value: ref('WebSocketAPI') });
+    template.hasOutput(STREAMING_OUTPUTS.tableName, { Value: ref('StreamingDynamoTable') });
+    template.hasOutput(STREAMING_OUTPUTS.tableArn, { Value: getAtt('StreamingDynamoTable', 'Arn') });
+    template.hasOutput(STREAMING_OUTPUTS.lambdaArn, { Value: getAtt('StreamingLambda', 'Arn') });
     template.hasOutput(STREAMING_OUTPUTS.publisherPolicyArn, { Value: ref('PublisherPolicy') });
     // The seven above, plus the dashboard URL and the (conditional) alarm topic: see observability.test.ts.
     expect(Object.keys(json.Outputs ?? {})).toHaveLength(9);
@@ -390,10 +470,10 @@ describe('streaming template: parameters and outputs', () => {
         'AskRoute',
         'CancelRoute',
         'ConnectRoute',
-        'ConnectionFunction',
+        'StreamingLambda',
         'ConnectionFunctionLogs',
         'ConnectionFunctionRole',
-        'ConnectionIntegration',
+        'ConnectIntegration',
         'Dashboard',
         'DefaultRoute',
         'DefaultRouteResponse',
@@ -401,11 +481,12 @@ describe('streaming template: parameters and outputs', () => {
         'ErrorsAlarm',
         'PingIntegration',
         'PingRoute',
-        'ProdStage',
+        'WebSocketDeployment',
+        'WebSocketStage',
         'PublisherPolicy',
-        'SessionTable',
+        'StreamingDynamoTable',
         'TimeToFirstTokenAlarm',
-        'WebSocketApi',
+        'WebSocketAPI',
       ].sort(),
     );
     expect(JSON.stringify(json)).not.toMatch(/aws:cdk:path|CDKMetadata|BootstrapVersion/);
