@@ -1,7 +1,9 @@
 /**
  * `doctor`: reads a deployed bot (or streaming) stack and checks what admins get wrong: streaming
- * left off, the StreamingWebSocketEndpoint output missing, the publisher policy not attached to the
- * role of the Lambda that streams, the session table's TTL off. Each failed check says what to do.
+ * left off, the StreamingWebSocketEndpoint output missing, QnABot's own streaming template still in
+ * place, the publisher policy not attached to the role of the Lambda that streams, the session
+ * table's TTL off. It also says which identity binding the streaming stack runs and what that
+ * means. Each failed check says what to do.
  *
  * IAM is read from the stack's own template, not from IAM (the CLI carries no IAM client): a role
  * defined outside the stack is reported as skipped, with the command to check it by hand.
@@ -17,7 +19,7 @@ import {
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
 import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ENV, TABLE } from '../functions/shared/constants';
+import { ENV, IDENTITY_BINDINGS, type IdentityBinding, TABLE } from '../functions/shared/constants';
 import { STREAMING_OUTPUTS, STREAMING_PARAMETERS } from '../templates/streaming-stack';
 import { requiredFlag, stringFlag } from './args';
 import type { Command } from './command';
@@ -26,6 +28,17 @@ import { line } from './io';
 
 /** The parent's toggle (parent-fragment.json). */
 export const ENABLE_STREAMING_PARAMETER = 'EnableStreaming';
+
+/** Where QnABot admins learn to replace QnABot's streaming template with ours. */
+export const QNABOT_GUIDE = 'docs/qnabot-admin-guide.md';
+
+/** What each IdentityBinding mode means for who can read a session's stream (one line each). */
+export const IDENTITY_BINDING_MEANINGS: Readonly<Record<IdentityBinding, string>> = {
+  OWNER:
+    'a session id belongs to the first identity that connects with it while it has open tabs or a recent claim; any other identity gets 403',
+  STRICT: "sessionId must be the caller's Cognito identity id; any other $connect gets 403",
+  OFF: "any signed caller can read any session's stream, QnABot's behaviour",
+};
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 
@@ -103,23 +116,63 @@ async function listResources(stackName: string, deps: DoctorDeps): Promise<Stack
   return out;
 }
 
-/** The streaming nested stack among the parent's resources (its outputs name the publisher policy). */
+interface NestedStreamingStack {
+  readonly logicalId: string;
+  readonly stack: Stack;
+  /** `ours`: this project's template (it has the publisher policy output); `qnabot`: QnABot's own. */
+  readonly template: 'ours' | 'qnabot';
+}
+
+/**
+ * The streaming nested stack among the parent's resources: ours names the publisher policy in its
+ * outputs; QnABot 7's own streaming template has the WebSocket API id output but not that one.
+ */
 async function findStreamingNestedStack(
   stackName: string,
   deps: DoctorDeps,
-): Promise<{ logicalId: string; stack: Stack } | undefined> {
+): Promise<NestedStreamingStack | undefined> {
   const resources = await listResources(stackName, deps);
+  let qnabot: NestedStreamingStack | undefined;
   for (const resource of resources) {
     if (resource.ResourceType !== 'AWS::CloudFormation::Stack' || !resource.PhysicalResourceId) continue;
     const result = await deps.cloudFormation.send(
       new DescribeStacksCommand({ StackName: resource.PhysicalResourceId }),
     );
     const nested = result.Stacks?.[0];
-    if (nested && stackValue(nested.Outputs, STREAMING_OUTPUTS.publisherPolicyArn) !== undefined) {
-      return { logicalId: resource.LogicalResourceId ?? resource.PhysicalResourceId, stack: nested };
+    if (!nested) continue;
+    const logicalId = resource.LogicalResourceId ?? resource.PhysicalResourceId;
+    if (stackValue(nested.Outputs, STREAMING_OUTPUTS.publisherPolicyArn) !== undefined) {
+      return { logicalId, stack: nested, template: 'ours' };
+    }
+    if (stackValue(nested.Outputs, STREAMING_OUTPUTS.apiId) !== undefined) {
+      qnabot ??= { logicalId, stack: nested, template: 'qnabot' };
     }
   }
-  return undefined;
+  return qnabot;
+}
+
+function isIdentityBinding(value: string): value is IdentityBinding {
+  return (IDENTITY_BINDINGS as readonly string[]).includes(value);
+}
+
+/** Which IdentityBinding the streaming stack runs (its parameter), and what that means. */
+export function identityBindingCheck(streaming: Stack): DoctorCheck {
+  const parameter = STREAMING_PARAMETERS.identityBinding;
+  const mode = stackValue(streaming.Parameters, parameter);
+  const update = `package the current release and update the stack (a QnABot master: ${QNABOT_GUIDE})`;
+  if (mode === undefined) {
+    return skip(
+      `identity binding: the streaming stack has no ${parameter} parameter, so its template predates the binding modes`,
+      update,
+    );
+  }
+  if (!isIdentityBinding(mode)) {
+    return skip(
+      `identity binding: ${parameter}=${mode} comes from an older streaming template (the modes now are ${IDENTITY_BINDINGS.join(', ')})`,
+      update,
+    );
+  }
+  return ok(`identity binding ${mode}: ${IDENTITY_BINDING_MEANINGS[mode]}`);
 }
 
 function contains(value: unknown, predicate: (node: unknown) => boolean): boolean {
@@ -305,7 +358,14 @@ export async function diagnoseStack(
   try {
     if (!streaming) {
       const nested = await findStreamingNestedStack(stackName, deps);
-      if (nested) {
+      if (nested?.template === 'qnabot') {
+        checks.push(
+          fail(
+            `streaming nested stack ${nested.logicalId} runs QnABot's own streaming template: ${IDENTITY_BINDING_MEANINGS.OFF}, and one tab per session`,
+            `upload qna-streaming's templates/streaming.json and lambda/*.zip under the master's BootstrapPrefix and update the master with every parameter unchanged (${QNABOT_GUIDE})`,
+          ),
+        );
+      } else if (nested) {
         streaming = nested.stack;
         checks.push(ok(`streaming nested stack ${nested.logicalId} (${nested.stack.StackStatus})`));
       } else {
@@ -320,6 +380,7 @@ export async function diagnoseStack(
   } catch (error) {
     throw awsFailure(error, `listing the resources of ${stackName}`);
   }
+  if (streaming) checks.push(identityBindingCheck(streaming));
 
   const policyArn = stackValue(streaming?.Outputs, STREAMING_OUTPUTS.publisherPolicyArn);
   if (isStreamingStack) {
@@ -382,7 +443,8 @@ export const doctorCommand: Command = {
     },
   },
   details: `Checks: stack status, ${ENABLE_STREAMING_PARAMETER}=TRUE, the ${STREAMING_OUTPUTS.webSocketEndpoint} output, the streaming
-nested stack, the publisher policy on the role of each Lambda that sets ${ENV.callbackUrl} (read from the
+nested stack (and that a QnABot master runs this project's streaming template, not QnABot's), which
+${STREAMING_PARAMETERS.identityBinding} it runs and what that means, the publisher policy on the role of each Lambda that sets ${ENV.callbackUrl} (read from the
 stack's template; roles outside the stack are skipped, as this tool does not call IAM), and the
 session table's TTL on "${TABLE.ttlAttribute}". Exit code 1 when a check fails.
 Unused here but related: ${STREAMING_PARAMETERS.enableDirectAsk}=TRUE enables \`qna-streaming ask\`.`,

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type DoctorCheck, diagnoseStack } from '../../cli/doctor';
+import { type DoctorCheck, diagnoseStack, IDENTITY_BINDING_MEANINGS } from '../../cli/doctor';
 import { runCli } from '../../cli/main';
 import { synthTemplates } from '../../templates/synth-templates';
 import { TEST_ASSET_KEYS } from '../templates/asset-keys';
@@ -47,6 +47,10 @@ const streamingStack: Stack = {
   StackName: 'bot-StreamingStack-ABC',
   StackStatus: 'UPDATE_COMPLETE',
   CreationTime: new Date(0),
+  Parameters: [
+    { ParameterKey: 'BootstrapBucket', ParameterValue: 'artifacts' },
+    { ParameterKey: 'IdentityBinding', ParameterValue: 'OWNER' },
+  ],
   Outputs: [
     { OutputKey: 'StreamingWebSocketEndpoint', OutputValue: ENDPOINT },
     { OutputKey: 'StreamingDynamoDbTable', OutputValue: 'bot-sessions' },
@@ -54,9 +58,35 @@ const streamingStack: Stack = {
   ],
 };
 
-function arrange(options: { bot?: Stack; template?: unknown; ttl?: 'ENABLED' | 'DISABLED' } = {}): void {
+/** QnABot 7.4's own streaming nested stack (upstream source/templates/streaming/outputs.js): no publisher policy, no IdentityBinding. */
+const qnabotStreamingStack: Stack = {
+  StackName: 'bot-StreamingStack-ABC',
+  StackStatus: 'UPDATE_COMPLETE',
+  CreationTime: new Date(0),
+  Parameters: [{ ParameterKey: 'BootstrapBucket', ParameterValue: 'artifacts' }],
+  Outputs: [
+    { OutputKey: 'StreamingWebSocketEndpoint', OutputValue: ENDPOINT },
+    { OutputKey: 'StreamingWebSocketApiId', OutputValue: 'abc123' },
+    { OutputKey: 'StreamingDynamoDbTable', OutputValue: 'bot-sessions' },
+  ],
+};
+
+function withIdentityBinding(value: string | undefined): Stack {
+  const others = (streamingStack.Parameters ?? []).filter((p) => p.ParameterKey !== 'IdentityBinding');
+  return {
+    ...streamingStack,
+    Parameters:
+      value === undefined ? others : [...others, { ParameterKey: 'IdentityBinding', ParameterValue: value }],
+  };
+}
+
+function arrange(
+  options: { bot?: Stack; nested?: Stack; template?: unknown; ttl?: 'ENABLED' | 'DISABLED' } = {},
+): void {
   cfn.on(DescribeStacksCommand, { StackName: 'bot' }).resolves({ Stacks: [options.bot ?? botStack()] });
-  cfn.on(DescribeStacksCommand, { StackName: NESTED_ARN }).resolves({ Stacks: [streamingStack] });
+  cfn
+    .on(DescribeStacksCommand, { StackName: NESTED_ARN })
+    .resolves({ Stacks: [options.nested ?? streamingStack] });
   cfn.on(ListStackResourcesCommand).resolves({
     StackResourceSummaries: [
       {
@@ -107,8 +137,65 @@ test('a bot deployed from the example parent passes every check (exit 0)', async
     'publisher policy attached to QnabotHookFunctionRole, the role of QnabotHookFunction',
   );
   expect(io.stdout()).toContain('session table bot-sessions: TTL enabled on "ttl"');
+  expect(io.stdout()).toContain(
+    'ok    identity binding OWNER: a session id belongs to the first identity that connects with it',
+  );
   expect(io.stdout()).toContain('no problems found');
   expect(code).toBe(0);
+});
+
+test.each([
+  [
+    'OWNER',
+    'a session id belongs to the first identity that connects with it while it has open tabs or a recent claim; any other identity gets 403',
+  ],
+  ['STRICT', "sessionId must be the caller's Cognito identity id; any other $connect gets 403"],
+  ['OFF', "any signed caller can read any session's stream, QnABot's behaviour"],
+])('IdentityBinding=%s is reported with what it means, as a passing check', async (mode, meaning) => {
+  // Prepare
+  arrange({ nested: withIdentityBinding(mode) });
+
+  // Act
+  const checks = await diagnoseStack('bot', 'us-east-1', deps());
+
+  // Assess
+  expect(checks).toContainEqual({ status: 'ok', summary: `identity binding ${mode}: ${meaning}` });
+  expect(IDENTITY_BINDING_MEANINGS[mode as keyof typeof IDENTITY_BINDING_MEANINGS]).toBe(meaning);
+  expect(failures(checks)).toEqual([]);
+});
+
+test.each([
+  [undefined, 'has no IdentityBinding parameter'],
+  ['WHEN_PRESENT', 'IdentityBinding=WHEN_PRESENT comes from an older streaming template'],
+])('IdentityBinding %s (an older template) is skipped with how to update', async (value, summary) => {
+  // Prepare
+  arrange({ nested: withIdentityBinding(value) });
+
+  // Act
+  const checks = await diagnoseStack('bot', 'us-east-1', deps());
+
+  // Assess
+  const skipped = checks.find((check) => check.summary.startsWith('identity binding'));
+  expect(skipped?.status).toBe('skip');
+  expect(skipped?.summary).toContain(summary);
+  expect(skipped?.fix).toContain('docs/qnabot-admin-guide.md');
+});
+
+test("a QnABot master still running QnABot's own streaming template: named, with the guide that replaces it", async () => {
+  // Prepare
+  arrange({ nested: qnabotStreamingStack });
+  const io = captureIo();
+
+  // Act
+  const code = await runCli(['doctor', '--stack', 'bot', '--region', 'us-east-1'], io);
+
+  // Assess
+  expect(code).toBe(1);
+  expect(io.stdout()).toContain(
+    "FAIL  streaming nested stack StreamingStack runs QnABot's own streaming template: any signed caller can read any session's stream, QnABot's behaviour",
+  );
+  expect(io.stdout()).toContain('docs/qnabot-admin-guide.md');
+  expect(io.stdout()).not.toContain('parent-fragment.json');
 });
 
 test('EnableStreaming=FALSE: says so with the update command, and exits 1', async () => {
@@ -208,6 +295,9 @@ test('the streaming stack itself: its own checks pass, the publisher check is sk
   // Assess
   expect(failures(checks)).toEqual([]);
   expect(checks.find((check) => check.status === 'skip')?.fix).toContain(POLICY_ARN);
+  expect(checks).toContainEqual(
+    expect.objectContaining({ status: 'ok', summary: expect.stringMatching(/^identity binding OWNER: /) }),
+  );
 });
 
 test('a stack that does not exist: names the region and how to list stacks, exit 1', async () => {
