@@ -123,6 +123,7 @@ export async function answerDirectAsk(
     table: runtime.table,
     managementApi: runtime.managementApi,
     coalesceWindowMs: runtime.config.coalesceWindowMs,
+    textHoldMs: runtime.config.textHoldMs,
     coalesceMaxBytes: runtime.config.coalesceMaxBytes,
     sessionPollMs: runtime.config.sessionPollMs,
     ...(request.turnId ? { turnId: request.turnId } : {}),

@@ -115,6 +115,8 @@ export interface PublisherConfig {
   webSocketEndpoint?: string;
   coalesceWindowMs: number;
   coalesceMaxBytes: number;
+  /** See ENV.textHoldMs. */
+  textHoldMs: number;
   sessionPollMs: number;
   /** Model settings of the example Lambdas (hook arguments override them). */
   modelId?: string;
@@ -126,6 +128,8 @@ export interface PublisherConfig {
 export const PUBLISHER_DEFAULTS = {
   coalesceWindowMs: 250,
   coalesceMaxBytes: 4096,
+  /** Lex Web UI shows a frame 500 ms after the next one arrives; see functions/streaming/text-protocol.ts. */
+  textHoldMs: 550,
   sessionPollMs: 350,
   maxTokens: 1024,
 } as const;
@@ -176,6 +180,7 @@ export function readPublisherConfig(env: Env = process.env): PublisherConfig {
       1,
       MAX_FRAME_BYTES,
     ),
+    textHoldMs: optionalInteger(env, ENV.textHoldMs, PUBLISHER_DEFAULTS.textHoldMs, 0, 5000),
     sessionPollMs: optionalInteger(env, ENV.sessionPollMs, PUBLISHER_DEFAULTS.sessionPollMs, 50, 700),
     maxTokens: optionalInteger(env, ENV.maxTokens, PUBLISHER_DEFAULTS.maxTokens, 1, 200_000),
   };

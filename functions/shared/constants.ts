@@ -26,6 +26,11 @@ export const ENV = {
   coalesceWindowMs: 'STREAMING_COALESCE_WINDOW_MS',
   /** Publisher: buffered UTF-8 bytes that trigger a post before the window ends. */
   coalesceMaxBytes: 'STREAMING_COALESCE_MAX_BYTES',
+  /**
+   * Publisher: milliseconds the answer waits before returning to Lex when a text-protocol tab got
+   * text, so Lex Web UI's display shows the last words first (functions/streaming/text-protocol.ts).
+   */
+  textHoldMs: 'STREAMING_TEXT_HOLD_MS',
   /** Publisher: milliseconds between re-reads of the session's connections (new tabs, cancel). */
   sessionPollMs: 'STREAMING_SESSION_POLL_MS',
   /** Example Lambdas: Bedrock model id (or inference profile) used when the hook names none. */

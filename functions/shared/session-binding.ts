@@ -8,8 +8,8 @@
  * - OWNER (default): the first identity to connect with a session id owns it while the session has
  *   live tabs or an unexpired claim; the owner may open more tabs, any other identity gets 403. A
  *   session id shaped like a Cognito identity id can only be owned by that very identity (so a
- *   plain IAM principal cannot squat a visitor's id either). One identity owns at most
- *   `maxSessionsPerIdentity` session ids at once. Stock Lex Web UI, whose session ids are
+ *   plain IAM principal cannot squat a visitor's id either). One Cognito identity owns at most
+ *   `maxSessionsPerIdentity` session ids at once (IAM principals of the account are not capped). Stock Lex Web UI, whose session ids are
  *   `lex-web-ui-` + 4 hex digits, passes.
  * - STRICT: `sessionId` must be the caller's Cognito identity id.
  * - OFF: any signed caller may use any session id (QnABot's own streaming stack behaves so).
@@ -208,7 +208,12 @@ export function planConnect(
   if (continuing && session?.cancelRequestedAt !== undefined)
     next.cancelRequestedAt = session.cancelRequestedAt;
 
-  if (limits.mode !== 'OWNER' || owner === undefined) return { session: next, tab };
+  // The cap is for visitors (Cognito identities, anonymous ones included), who could otherwise claim
+  // a large share of Lex Web UI's 65,536 ids; IAM principals of the account (servers, the CLI) own
+  // their sessions without a cap.
+  if (limits.mode !== 'OWNER' || owner === undefined || !request.caller?.cognitoIdentityId) {
+    return { session: next, tab };
+  }
 
   const claims = liveClaims(current.identity, nowMs);
   const held = Object.keys(claims).filter((id) => id !== request.sessionId).length;

@@ -283,7 +283,7 @@ export class SessionTable {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       const [session, identity] = await Promise.all([
         this.readSession(request.sessionId),
-        limits.mode === 'OWNER' && owner !== undefined
+        limits.mode === 'OWNER' && owner !== undefined && request.caller?.cognitoIdentityId
           ? this.readIdentity(owner)
           : Promise.resolve<Stored<IdentityState>>({ value: undefined, version: false }),
       ]);

@@ -91,6 +91,7 @@ async function stream(
     table: runtime.table,
     managementApi: runtime.managementApi,
     coalesceWindowMs: runtime.config.coalesceWindowMs,
+    textHoldMs: runtime.config.textHoldMs,
     coalesceMaxBytes: runtime.config.coalesceMaxBytes,
     sessionPollMs: runtime.config.sessionPollMs,
     logger: runtime.logger,

@@ -1,7 +1,8 @@
 /**
  * What one connection receives, encoded for its protocol:
- * - `text`: only answer text, as raw UTF-8 messages (Lex Web UI appends them as they come);
- *   start/citation/end/error have no place in that protocol and produce no message.
+ * - `text`: only answer text, as raw UTF-8 messages (what Lex Web UI shows); start/citation/error
+ *   have no place in that protocol and produce no message, and `end` produces END_OF_TEXT_MARKER
+ *   after a turn that sent text (why: text-protocol.ts).
  * - `json`: frames.ts objects with the turn's `turnId` and a `seq` counting this connection's frames
  *   of the turn from 0 without gaps (split pieces each get their own seq).
  * Every message is at most `maxBytes` UTF-8 bytes (API Gateway's 32 KB frame limit): long text is
@@ -9,6 +10,7 @@
  */
 import { MAX_FRAME_BYTES, type Protocol } from '../shared/constants';
 import { type Citation, FRAME_VERSION, type Frame, type Usage } from '../shared/frames';
+import { END_OF_TEXT_MARKER } from './text-protocol';
 import { jsonStringCost, splitText, utf8Cost } from './text-split';
 
 export type OutboundItem =
@@ -27,6 +29,7 @@ function bytes(text: string): number {
 
 export class ConnectionEncoder {
   private seq = 0;
+  private textSent = false;
 
   constructor(
     readonly protocol: Protocol,
@@ -41,7 +44,12 @@ export class ConnectionEncoder {
 
   encode(item: OutboundItem): string[] {
     if (this.protocol === 'text') {
-      return item.kind === 'text' ? splitText(item.text, this.maxBytes, utf8Cost) : [];
+      if (item.kind === 'text') {
+        const pieces = splitText(item.text, this.maxBytes, utf8Cost);
+        if (pieces.length > 0) this.textSent = true;
+        return pieces;
+      }
+      return item.kind === 'end' && this.textSent ? [END_OF_TEXT_MARKER] : [];
     }
     switch (item.kind) {
       case 'start':

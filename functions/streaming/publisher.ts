@@ -75,6 +75,8 @@ export interface PublishAnswerOptions extends StreamCallbacks {
   coalesceMaxBytes?: number;
   /** @default PUBLISHER_DEFAULTS.sessionPollMs */
   sessionPollMs?: number;
+  /** Wait before returning when a text-protocol tab got text (text-protocol.ts). @default PUBLISHER_DEFAULTS.textHoldMs */
+  textHoldMs?: number;
   /** Longest wait for the first lookup and for queued posts once the model is done. @default 3000 */
   drainTimeoutMs?: number;
   /** Aborting it stops the answer like a cancel (e.g. when the Lambda is about to time out). */
@@ -284,6 +286,14 @@ export async function publishAnswer(options: PublishAnswerOptions): Promise<Stre
     logger.warn('posts still queued after the drain timeout; dropping them', { drainTimeoutMs });
     for (const poster of posters.values()) poster.stop('closed');
   }
+
+  // Lex Web UI shows a text frame only 500 ms after the next one (the end marker) arrived: give its
+  // display that time before Lex's answer replaces the streamed text (text-protocol.ts).
+  const textHoldMs = options.textHoldMs ?? PUBLISHER_DEFAULTS.textHoldMs;
+  const textTabGotText = [...posters.values()].some(
+    (poster) => poster.protocol === 'text' && poster.state === 'open' && poster.stats.delivered > 0,
+  );
+  if (textTabGotText && textHoldMs > 0) await sleep(textHoldMs);
 
   let text = answer;
   if (cancelled) text = withNote(answer, STOPPED_NOTE);

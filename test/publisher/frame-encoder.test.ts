@@ -1,6 +1,7 @@
 import { MAX_FRAME_BYTES } from '../../functions/shared/constants';
 import type { DeltaFrame, Frame } from '../../functions/shared/frames';
 import { ConnectionEncoder } from '../../functions/streaming/frame-encoder';
+import { END_OF_TEXT_MARKER } from '../../functions/streaming/text-protocol';
 import { splitText } from '../../functions/streaming/text-split';
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
@@ -30,7 +31,7 @@ describe('splitText', () => {
 });
 
 describe('ConnectionEncoder', () => {
-  it('text protocol: only raw answer text, each message ≤ 32 KB', () => {
+  it('text protocol: only raw answer text, each message ≤ 32 KB, then the end-of-text marker', () => {
     // Prepare
     const encoder = new ConnectionEncoder('text', 'turn-1');
     const long = '漢字😀'.repeat(10_000); // 70 000 bytes
@@ -41,10 +42,26 @@ describe('ConnectionEncoder', () => {
       ...encoder.encode({ kind: 'citations', citations: [{ sources: [{ title: 't' }] }] }),
       ...encoder.encode({ kind: 'end', stopReason: 'end_turn', totalMs: 5 }),
     ];
-    // Assess
-    expect(messages.join('')).toBe(long);
-    expect(messages.length).toBeGreaterThanOrEqual(3);
+    // Assess: the marker lets Lex Web UI show the last real frame (text-protocol.ts)
+    expect(messages.at(-1)).toBe(END_OF_TEXT_MARKER);
+    expect(messages.slice(0, -1).join('')).toBe(long);
+    expect(messages.length).toBeGreaterThanOrEqual(4);
     for (const message of messages) expect(bytes(message)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+  });
+
+  it('text protocol: a turn without text sends no end-of-text marker', () => {
+    // Prepare
+    const encoder = new ConnectionEncoder('text', 'turn-empty');
+
+    // Act
+    const messages = [
+      ...encoder.encode({ kind: 'start' }),
+      ...encoder.encode({ kind: 'text', text: '' }),
+      ...encoder.encode({ kind: 'end', stopReason: 'end_turn', totalMs: 5 }),
+    ];
+
+    // Assess
+    expect(messages).toEqual([]);
   });
 
   it('json protocol: frames.ts objects with turnId and gap-free seq, long deltas split under 32 KB', () => {

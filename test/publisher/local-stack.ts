@@ -11,6 +11,7 @@ import type { WebSocketEvent } from '../../functions/connection/websocket-event'
 import { BINDING_DEFAULTS, type Protocol } from '../../functions/shared/constants';
 import type { Frame } from '../../functions/shared/frames';
 import { createLogger } from '../../functions/shared/logger';
+import { END_OF_TEXT_MARKER } from '../../functions/streaming/text-protocol';
 import { type LocalBedrock, startLocalBedrock } from '../../scripts/local/bedrock/server';
 import { CredentialStore, DEV_CREDENTIALS, devIdentity } from '../../scripts/local/credentials';
 import {
@@ -128,7 +129,8 @@ export async function openTab(
     frames: () => messages.map((message) => JSON.parse(message) as Frame),
     text: () =>
       protocol === 'text'
-        ? messages.join('')
+        ? // what a text reader shows: the messages joined, without the end-of-text marker
+          (messages.at(-1) === END_OF_TEXT_MARKER ? messages.slice(0, -1) : messages).join('')
         : messages
             .map((message) => JSON.parse(message) as Frame)
             .map((frame) => (frame.type === 'delta' ? frame.text : ''))
