@@ -63,6 +63,11 @@ export interface VerifyOptions {
   now?: () => number;
   /** Allowed difference between the request date and the clock. @default 300 */
   maxSkewSeconds?: number;
+  /**
+   * Also accept a signature whose signed `host` is the Host header without its `:port`
+   * (`127.0.0.1` for `127.0.0.1:4510`). Off by default; see {@link canonicalHostCandidates}.
+   */
+  acceptHostWithoutPort?: boolean;
 }
 
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -153,6 +158,7 @@ export async function verifyPresignedRequest(
     canonicalQuery,
     payloadHashes,
     signature as string,
+    canonicalHostCandidates(input, signedHeaders, options.acceptHostWithoutPort === true),
   );
   return identity;
 }
@@ -224,6 +230,7 @@ export async function verifySignedRequest(
     canonicalQuery,
     payloadHashes,
     parsed.signature,
+    canonicalHostCandidates(input, signedHeaders, options.acceptHostWithoutPort === true),
   );
   return identity;
 }
@@ -386,23 +393,31 @@ function checkSignature(
   canonicalQuery: string,
   payloadHashes: string[],
   signature: string,
+  hostCandidates: (string | undefined)[],
 ): void {
   const signingKey = deriveSigningKey(identity.secretAccessKey, scope.date, scope.region, scope.service);
-  const headerBlock = signedHeaders.map((name) => `${name}:${canonicalHeaderValue(input, name)}\n`).join('');
   let matched = false;
-  for (const payloadHash of payloadHashes) {
-    const canonicalRequest = [
-      input.method.toUpperCase(),
-      canonicalUri(input.path),
-      canonicalQuery,
-      headerBlock,
-      signedHeaders.join(';'),
-      payloadHash,
-    ].join('\n');
-    const stringToSign = [SIGV4_ALGORITHM, amzDate, scope.scope, sha256Hex(canonicalRequest)].join('\n');
-    const expected = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
-    // Evaluate every candidate, so the time taken does not tell which one matched.
-    matched = safeEqual(expected, signature) || matched;
+  for (const host of hostCandidates) {
+    const headerBlock = signedHeaders
+      .map((name) => {
+        const value = name === 'host' && host !== undefined ? host : canonicalHeaderValue(input, name);
+        return `${name}:${value}\n`;
+      })
+      .join('');
+    for (const payloadHash of payloadHashes) {
+      const canonicalRequest = [
+        input.method.toUpperCase(),
+        canonicalUri(input.path),
+        canonicalQuery,
+        headerBlock,
+        signedHeaders.join(';'),
+        payloadHash,
+      ].join('\n');
+      const stringToSign = [SIGV4_ALGORITHM, amzDate, scope.scope, sha256Hex(canonicalRequest)].join('\n');
+      const expected = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
+      // Evaluate every candidate, so the time taken does not tell which one matched.
+      matched = safeEqual(expected, signature) || matched;
+    }
   }
   if (!matched) {
     throw new SignatureError(
@@ -410,6 +425,36 @@ function checkSignature(
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
   }
+}
+
+/**
+ * The values of the signed `host` header the signature may have been computed over: the Host
+ * header as it arrived (`undefined` = take it from the request), and, when `withoutPort` is set and
+ * `host` is signed, the same host without its `:port`.
+ *
+ * Why the second one exists: Lex Web UI 0.24.1 presigns the socket URL with `host` set to the URL's
+ * hostname, never the port (lex-web-ui/src/store/sigv4-handlers.js, `signUrl`: headers
+ * `{ host: url.hostname }`). Real API Gateway is reached on 443 with no port in the Host header, so
+ * that signature is valid there; the local gateway listens on a port, the browser sends
+ * `Host: 127.0.0.1:<port>`, and a strict comparison would refuse a stock Lex Web UI. Only the port
+ * is forgiven: the hostname, every other signed header, the path, the query, the scope, the dates
+ * and the credentials are checked exactly as before.
+ */
+function canonicalHostCandidates(
+  input: SignedRequestInput,
+  signedHeaders: string[],
+  withoutPort: boolean,
+): (string | undefined)[] {
+  if (!withoutPort || !signedHeaders.includes('host')) return [undefined];
+  const sent = canonicalHeaderValue(input, 'host');
+  const portless = hostWithoutPort(sent);
+  return portless === sent ? [undefined] : [undefined, portless];
+}
+
+/** `127.0.0.1:4510` → `127.0.0.1`, `[::1]:4510` → `[::1]`; a host without a port is returned as is. */
+export function hostWithoutPort(host: string): string {
+  const match = /^(\[[^\]]*\]|[^:]*):\d+$/.exec(host);
+  return match ? (match[1] as string) : host;
 }
 
 function deriveSigningKey(secretAccessKey: string, date: string, region: string, service: string): Buffer {

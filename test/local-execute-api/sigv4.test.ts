@@ -14,6 +14,7 @@ import {
   type LocalIdentity,
 } from '../../scripts/local/credentials';
 import {
+  hostWithoutPort,
   SignatureError,
   type SignedRequestInput,
   signedRequestInput,
@@ -48,6 +49,8 @@ async function presign(options: {
   signingTime?: number;
   expiresIn?: number;
   query?: Record<string, string>;
+  /** The `host` header value the signature covers. @default HOST (with the port) */
+  signedHost?: string;
 }): Promise<SignedRequestInput> {
   const signer = new SignatureV4({
     credentials: options.credentials ?? { ...DEV_CREDENTIALS },
@@ -62,7 +65,7 @@ async function presign(options: {
       hostname: '127.0.0.1',
       port: 4510,
       path: '/Prod',
-      headers: { host: HOST },
+      headers: { host: options.signedHost ?? HOST },
       query: options.query ?? { sessionId: 'session-1', protocol: 'json' },
     },
     { signingDate: new Date(options.signingTime ?? SIGNING_TIME), expiresIn: options.expiresIn ?? 300 },
@@ -292,6 +295,69 @@ describe('verifyPresignedRequest', () => {
     const error = await rejection(verifyPresignedRequest(input, options()));
 
     expect(error).toMatchObject({ code: 'MissingAuthenticationToken', statusCode: 401 });
+  });
+});
+
+describe('verifyPresignedRequest with acceptHostWithoutPort (Lex Web UI signs the hostname only)', () => {
+  const lenient = (store = new CredentialStore()) => ({ ...options(store), acceptHostWithoutPort: true });
+
+  it('accepts a signature over the hostname without the port', async () => {
+    const input = await presign({ signedHost: '127.0.0.1' });
+
+    await expect(verifyPresignedRequest(input, lenient())).resolves.toMatchObject({
+      accessKeyId: DEV_CREDENTIALS.accessKeyId,
+    });
+  });
+
+  it('still accepts a signature over the host with the port', async () => {
+    const input = await presign({});
+
+    await expect(verifyPresignedRequest(input, lenient())).resolves.toBeDefined();
+  });
+
+  it('refuses the port-less signature when the option is off (the default)', async () => {
+    const input = await presign({ signedHost: '127.0.0.1' });
+
+    const error = await rejection(verifyPresignedRequest(input, options()));
+
+    expect(error.code).toBe('SignatureDoesNotMatch');
+    expect(error.statusCode).toBe(403);
+  });
+
+  it.each([
+    ['another hostname', 'localhost'],
+    ['another hostname with the same port', 'localhost:4510'],
+    ['another port', '127.0.0.1:4511'],
+    ['another address', '127.0.0.2'],
+  ])('refuses a signature over %s (%s)', async (_name, signedHost) => {
+    const input = await presign({ signedHost });
+
+    const error = await rejection(verifyPresignedRequest(input, lenient()));
+
+    expect(error.code).toBe('SignatureDoesNotMatch');
+    expect(error.statusCode).toBe(403);
+  });
+
+  it('forgives only the host: a tampered query is still refused', async () => {
+    const input = await presign({ signedHost: '127.0.0.1' });
+    input.query.set('sessionId', 'someone-else');
+
+    const error = await rejection(verifyPresignedRequest(input, lenient()));
+
+    expect(error.code).toBe('SignatureDoesNotMatch');
+  });
+});
+
+describe('hostWithoutPort', () => {
+  it.each([
+    ['127.0.0.1:4510', '127.0.0.1'],
+    ['localhost:80', 'localhost'],
+    ['[::1]:4510', '[::1]'],
+    ['abc.execute-api.us-east-1.amazonaws.com', 'abc.execute-api.us-east-1.amazonaws.com'],
+    ['[::1]', '[::1]'],
+    ['host:notaport', 'host:notaport'],
+  ])('%s → %s', (host, expected) => {
+    expect(hostWithoutPort(host)).toBe(expected);
   });
 });
 

@@ -243,6 +243,11 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
           service: 'execute-api',
           region,
           now,
+          // Lenient on the port only: Lex Web UI 0.24.1 signs `host` = the URL's hostname without
+          // the port (lex-web-ui/src/store/sigv4-handlers.js, signUrl), which real API Gateway
+          // (port 443, none in Host) accepts; here the Host header carries our port. Both canonical
+          // hosts are tried; see canonicalHostCandidates in ../sigv4.ts.
+          acceptHostWithoutPort: true,
         });
       } catch (error) {
         if (!(error instanceof SignatureError)) throw error;
