@@ -129,7 +129,9 @@ describe('asynchronous (Event) Lambda integration', () => {
 
   it('refuses, at start, a synchronous AWS integration and a template using VTL it does not evaluate', async () => {
     const base = gatewayConfigFromTemplate(template(), { parameters: { EnableDirectAsk: 'TRUE' } });
-    const lambdas = { ConnectionFunction: recordingLambda().handler, AskFunction: recordingLambda().handler };
+    // The connection Lambda's logical id as the synthesized template names it (QnABot's StreamingLambda).
+    const connectionId = base.routes.$connect?.integration?.lambdaLogicalId as string;
+    const lambdas = { [connectionId]: recordingLambda().handler, AskFunction: recordingLambda().handler };
     const variant = (change: (integration: ReturnType<typeof askIntegration>) => void): GatewayConfig => {
       const config = structuredClone(base);
       change(askIntegration(config));
