@@ -53,6 +53,8 @@ export interface LocalEndpoints {
   webUrl: string;
   /** Model the fulfillment Lambda asks. */
   modelId: string;
+  /** Timing of the local model at start (absent with real Bedrock). */
+  modelTiming?: { timeToFirstTokenMs: number; tokensPerSecond: number };
 }
 
 export interface LocalStackPorts {
@@ -96,7 +98,10 @@ export interface LocalStackOptions {
   bedrock?: 'local' | { aws: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } };
   /** Model id the fulfillment Lambda asks. @default LOCAL_MODEL_ID (local) */
   modelId?: string;
-  /** Initial timing and faults of the local model. */
+  /**
+   * Initial timing and faults of the local model (`npm start --model-tokens-per-second`,
+   * `--model-ttft-ms` set `tokensPerSecond` and `timeToFirstTokenMs`).
+   */
   modelBehaviour?: Partial<LocalBedrockBehaviour>;
   /** Gateway limits, shortened by tests. */
   idleTimeoutMs?: number;
@@ -316,6 +321,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       credentials: { ...DEV_CREDENTIALS },
       webUrl: web.url,
       modelId,
+      ...(bedrock
+        ? {
+            modelTiming: {
+              timeToFirstTokenMs: bedrock.behaviour().timeToFirstTokenMs,
+              tokensPerSecond: bedrock.behaviour().tokensPerSecond,
+            },
+          }
+        : {}),
     };
     web.setAsset('/endpoints.json', {
       contentType: 'application/json',

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { REPO_ROOT } from '../lib/lambda-assets';
+import { DEFAULT_BEHAVIOUR, type LocalBedrockBehaviour } from './bedrock';
 import {
   DEFAULT_PORTS,
   type LocalEndpoints,
@@ -25,6 +26,10 @@ export const USAGE = `Usage: npm start [-- flags]
   --bedrock=local|aws
         local (default): the bundled knowledge-base model. aws: real Amazon Bedrock with your AWS
         credentials (environment, profile or SSO); pick the model with --model-id=<id>.
+  --model-tokens-per-second=${DEFAULT_BEHAVIOUR.tokensPerSecond} --model-ttft-ms=${DEFAULT_BEHAVIOUR.timeToFirstTokenMs}
+        Timing of the local model (or QNA_STREAMING_MODEL_TOKENS_PER_SECOND, QNA_STREAMING_MODEL_TTFT_MS):
+        output rate in tokens per second (a number > 0, e.g. 15 for a slow model) and the delay before
+        its first token in milliseconds (a number >= 0). Only with --bedrock=local.
   --direct-ask
         Also serve the streaming template's direct-ask route (EnableDirectAsk=TRUE), so
         \`npx qna-streaming ask --endpoint <WebSocket URL> "question"\` works against this stack.
@@ -38,6 +43,9 @@ export interface StartArguments {
   ports: LocalStackPorts;
   bedrock: 'local' | 'aws';
   modelId?: string;
+  /** Local model timing given by flag or environment; absent = the double's defaults. */
+  modelTokensPerSecond?: number;
+  modelTtftMs?: number;
   verbose: boolean;
   directAsk: boolean;
 }
@@ -53,6 +61,32 @@ const PORT_FLAGS: Record<keyof LocalStackPorts, string> = {
 
 export class UsageError extends Error {}
 
+/** Exit code of a usage error (bad flag or value), as the `qna-streaming` CLI uses. */
+export const USAGE_EXIT_CODE = 2;
+
+/** The model timing flags and the environment variables that stand in for them. */
+const MODEL_TIMING = {
+  tokensPerSecond: { flag: 'model-tokens-per-second', env: 'QNA_STREAMING_MODEL_TOKENS_PER_SECOND' },
+  ttftMs: { flag: 'model-ttft-ms', env: 'QNA_STREAMING_MODEL_TTFT_MS' },
+} as const;
+
+/** Upper bounds that catch a slip of the keyboard (a unit mix-up) rather than limit the double. */
+const MAX_TOKENS_PER_SECOND = 100_000;
+const MAX_TTFT_MS = 600_000;
+
+function parseNumber(
+  name: string,
+  raw: string,
+  check: { min: number; exclusiveMin: boolean; max: number; what: string },
+): number {
+  const value = /^\s*$/.test(raw) ? Number.NaN : Number(raw);
+  const tooLow = check.exclusiveMin ? value <= check.min : value < check.min;
+  if (!Number.isFinite(value) || tooLow || value > check.max) {
+    throw new UsageError(`${name} must be ${check.what}, got "${raw}"`);
+  }
+  return value;
+}
+
 function parsePort(name: string, raw: string): number {
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -63,15 +97,19 @@ function parsePort(name: string, raw: string): number {
 
 export function parseStartArguments(argv: readonly string[], env: NodeJS.ProcessEnv): StartArguments {
   const flags = new Map<string, string>();
+  const withoutValue = new Set<string>();
   for (const arg of argv) {
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
     if (!match?.[1]) throw new UsageError(`unknown argument "${arg}"`);
     flags.set(match[1], match[2] ?? 'true');
+    if (match[2] === undefined) withoutValue.add(match[1]);
   }
   const known = new Set([
     ...Object.values(PORT_FLAGS),
     'bedrock',
     'model-id',
+    MODEL_TIMING.tokensPerSecond.flag,
+    MODEL_TIMING.ttftMs.flag,
     'verbose',
     'direct-ask',
     'help',
@@ -90,10 +128,42 @@ export function parseStartArguments(argv: readonly string[], env: NodeJS.Process
     throw new UsageError(`--bedrock must be "local" or "aws", got "${bedrock}"`);
   }
   const modelId = flags.get('model-id') ?? env.QNA_STREAMING_MODEL_ID;
+  const timing = (key: keyof typeof MODEL_TIMING) => {
+    const { flag, env: envName } = MODEL_TIMING[key];
+    if (withoutValue.has(flag))
+      throw new UsageError(`--${flag} needs a value, e.g. --${flag}=${key === 'ttftMs' ? 300 : 15}`);
+    const raw = flags.get(flag) ?? env[envName];
+    if (raw === undefined || (!flags.has(flag) && raw === '')) return undefined;
+    return { name: flags.has(flag) ? `--${flag}` : envName, raw };
+  };
+  const tokensPerSecondInput = timing('tokensPerSecond');
+  const ttftInput = timing('ttftMs');
+  const modelTokensPerSecond =
+    tokensPerSecondInput &&
+    parseNumber(tokensPerSecondInput.name, tokensPerSecondInput.raw, {
+      min: 0,
+      exclusiveMin: true,
+      max: MAX_TOKENS_PER_SECOND,
+      what: `a number of tokens per second greater than 0 and at most ${MAX_TOKENS_PER_SECOND}`,
+    });
+  const modelTtftMs =
+    ttftInput &&
+    parseNumber(ttftInput.name, ttftInput.raw, {
+      min: 0,
+      exclusiveMin: false,
+      max: MAX_TTFT_MS,
+      what: `a number of milliseconds from 0 to ${MAX_TTFT_MS}`,
+    });
+  if (bedrock === 'aws' && (tokensPerSecondInput || ttftInput)) {
+    const names = [tokensPerSecondInput?.name, ttftInput?.name].filter(Boolean).join(' and ');
+    throw new UsageError(`${names} set the local model's timing; they cannot be used with --bedrock=aws`);
+  }
   return {
     ports,
     bedrock,
     ...(modelId ? { modelId } : {}),
+    ...(modelTokensPerSecond !== undefined ? { modelTokensPerSecond } : {}),
+    ...(modelTtftMs !== undefined ? { modelTtftMs } : {}),
     verbose: flags.get('verbose') === 'true' || env.QNA_STREAMING_VERBOSE === 'true',
     directAsk: flags.get('direct-ask') === 'true' || env.QNA_STREAMING_DIRECT_ASK === 'true',
   };
@@ -126,6 +196,15 @@ export function describeEndpoints(endpoints: LocalEndpoints): string {
     ],
     ['Cognito Identity', `${endpoints.cognitoIdentity}  pool ${endpoints.identityPoolId}`],
     ['Bedrock runtime', `${endpoints.bedrockRuntime}  model ${endpoints.modelId}`],
+    ...(endpoints.modelTiming
+      ? ([
+          [
+            'Local model timing',
+            `${endpoints.modelTiming.timeToFirstTokenMs} ms to first token, ${endpoints.modelTiming.tokensPerSecond} tokens/s` +
+              '  (--model-ttft-ms, --model-tokens-per-second)',
+          ],
+        ] as [string, string][])
+      : []),
     ['Bedrock agent runtime', endpoints.bedrockAgentRuntime],
     ['DynamoDB', `${endpoints.dynamodb}  table ${endpoints.tableName}`],
     ['Region', endpoints.region],
@@ -142,6 +221,15 @@ export function describeEndpoints(endpoints: LocalEndpoints): string {
     '  Press Ctrl-C to stop.',
     '',
   ].join('\n');
+}
+
+/** The `startLocalStack` option that carries the timing flags to the local Bedrock double. */
+export function modelBehaviourOf(args: StartArguments): Pick<LocalStackOptions, 'modelBehaviour'> {
+  const modelBehaviour: Partial<LocalBedrockBehaviour> = {
+    ...(args.modelTokensPerSecond !== undefined ? { tokensPerSecond: args.modelTokensPerSecond } : {}),
+    ...(args.modelTtftMs !== undefined ? { timeToFirstTokenMs: args.modelTtftMs } : {}),
+  };
+  return Object.keys(modelBehaviour).length > 0 ? { modelBehaviour } : {};
 }
 
 async function awsCredentials(
@@ -179,6 +267,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     region,
     bedrock,
     ...(args.modelId ? { modelId: args.modelId } : {}),
+    ...modelBehaviourOf(args),
     onLog: consoleLog(args.verbose),
     ...(args.directAsk ? { parameters: { EnableDirectAsk: 'TRUE' } } : {}),
   });
@@ -211,6 +300,7 @@ if (require.main === module) {
   main().catch((error: unknown) => {
     if (error instanceof UsageError) {
       process.stderr.write(`npm start: ${error.message}\nRun "npm start -- --help" for the flags.\n`);
+      process.exit(USAGE_EXIT_CODE);
     } else {
       const cause = (error as { cause?: unknown }).cause;
       process.stderr.write(

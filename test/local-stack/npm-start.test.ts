@@ -45,7 +45,13 @@ it('starts, serves a full connect → post → receive → disconnect, and stops
   );
   child = spawn(
     process.execPath,
-    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/local/start.ts', ...portFlags],
+    [
+      path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
+      'scripts/local/start.ts',
+      ...portFlags,
+      '--model-tokens-per-second=200',
+      '--model-ttft-ms=20',
+    ],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,6 +65,7 @@ it('starts, serves a full connect → post → receive → disconnect, and stops
   });
   const [, webUrl] = await waitForOutput(/Open in a browser\s+(http:\/\/127\.0\.0\.1:\d+\/)/, 60_000);
   await waitForOutput(/Press Ctrl-C to stop/, 5_000);
+  const [timingLine] = await waitForOutput(/Local model timing.*/, 1_000);
   const endpoints = (await (await fetch(`${webUrl}endpoints.json`)).json()) as LocalEndpoints;
   const page = await (await fetch(webUrl as string)).text();
 
@@ -113,6 +120,8 @@ it('starts, serves a full connect → post → receive → disconnect, and stops
     ]),
   );
   expect(page).toContain('qna-streaming');
+  expect(timingLine).toContain('20 ms to first token, 200 tokens/s');
+  expect(endpoints.modelTiming).toEqual({ timeToFirstTokenMs: 20, tokensPerSecond: 200 });
   expect(message).toBe('hello from @connections');
   expect(output).toContain('Stopped.');
   expect(exitCode).toBe(0);
@@ -133,3 +142,30 @@ async function waitForConnection(endpoints: LocalEndpoints): Promise<string[]> {
     client.destroy();
   }
 }
+
+it('exits with 2 and names the flag when a model timing value is bad (nothing is started)', async () => {
+  // Act
+  const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const usage = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
+        'scripts/local/start.ts',
+        '--model-tokens-per-second=0',
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    usage.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    usage.once('exit', (code) => resolve({ code, stderr }));
+  });
+
+  // Assess
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain(
+    'npm start: --model-tokens-per-second must be a number of tokens per second',
+  );
+  expect(result.stderr).toContain('npm start -- --help');
+}, 30_000);
