@@ -1,6 +1,18 @@
-import { FALLBACK_ANSWER, KNOWLEDGE_BASE_ENTRIES } from '../../scripts/local/knowledge-base/entries';
-import { documentUri, KnowledgeBase } from '../../scripts/local/knowledge-base/knowledge-base';
+import {
+  ALL_KNOWLEDGE_BASE_ENTRIES,
+  FALLBACK_ANSWER,
+  KNOWLEDGE_BASE_ENTRIES,
+  LONG_ANSWER_ENTRIES,
+  LONG_ANSWER_QUESTIONS,
+} from '../../scripts/local/knowledge-base/entries';
+import {
+  ANSWER_TERMS_AT_FULL_WEIGHT,
+  answerTermWeight,
+  documentUri,
+  KnowledgeBase,
+} from '../../scripts/local/knowledge-base/knowledge-base';
 import { countTokens, tokenize } from '../../scripts/local/knowledge-base/tokenizer';
+import { SUGGESTED_QUESTIONS } from '../../web-plugin/demo/demo-app';
 
 const knowledgeBase = new KnowledgeBase();
 const bestSlug = (question: string) => knowledgeBase.answer(question).matches[0]?.entry.slug;
@@ -77,5 +89,65 @@ describe('KnowledgeBase', () => {
     expect(long.startsWith(short)).toBe(true);
     expect(again).toBe(long);
     expect(cut).toBe('One two');
+  });
+});
+
+describe('long answers', () => {
+  const longest = (slug: string) => LONG_ANSWER_ENTRIES.find((entry) => entry.slug === slug);
+
+  it('ships several, each ~300–700 tokens with paragraphs, a bulleted list, a numbered list and a code block', () => {
+    expect(LONG_ANSWER_ENTRIES.length).toBeGreaterThanOrEqual(4);
+    for (const { slug, answer } of LONG_ANSWER_ENTRIES) {
+      const tokens = countTokens(answer);
+      expect({ slug, long: tokens >= 300 && tokens <= 700 }).toEqual({ slug, long: true });
+      expect({ slug, paragraphs: answer.split('\n\n').length >= 4 }).toEqual({ slug, paragraphs: true });
+      expect({ slug, bullets: /^- \S/m.test(answer) }).toEqual({ slug, bullets: true });
+      expect({ slug, numbered: /^1\. \S[\s\S]*^2\. \S/m.test(answer) }).toEqual({ slug, numbered: true });
+      expect({ slug, fence: /^```[a-z]+\n[\s\S]+?\n```$/m.test(answer) }).toEqual({ slug, fence: true });
+    }
+  });
+
+  it('are searched by the default knowledge base, after the short entries, with unique slugs', () => {
+    expect(new KnowledgeBase().entries).toEqual(ALL_KNOWLEDGE_BASE_ENTRIES);
+    expect(ALL_KNOWLEDGE_BASE_ENTRIES).toEqual([...KNOWLEDGE_BASE_ENTRIES, ...LONG_ANSWER_ENTRIES]);
+    expect(new Set(ALL_KNOWLEDGE_BASE_ENTRIES.map((entry) => entry.slug)).size).toBe(
+      ALL_KNOWLEDGE_BASE_ENTRIES.length,
+    );
+  });
+
+  it.each(LONG_ANSWER_QUESTIONS.map((question, index) => [question, LONG_ANSWER_ENTRIES[index]?.slug]))(
+    'answers its own question %j with the long entry %s',
+    (question, slug) => {
+      expect(bestSlug(question as string)).toBe(slug);
+    },
+  );
+
+  it.each([
+    ['How do I write a streaming QnABot hook?', 'guide-write-streaming-hook'],
+    ['Explain how the session table works', 'guide-session-table'],
+    ['Give me a checklist to enable streaming', 'guide-enable-checklist'],
+    ['What happens, step by step, between my question and the streamed answer?', 'guide-answer-journey'],
+    ['How do I add the chat widget to my web page?', 'guide-embed-widget'],
+  ])('answers the everyday phrasing %j with %s', (question, slug) => {
+    expect(longest(slug)).toBeDefined();
+    expect(bestSlug(question)).toBe(slug);
+  });
+
+  it.each(KNOWLEDGE_BASE_ENTRIES.map((entry) => [entry.question, entry.slug]))(
+    'still answers the short question %j with %s',
+    (question, slug) => {
+      expect(bestSlug(question)).toBe(slug);
+    },
+  );
+
+  it('weigh the answer-only terms of a long answer less, and leave short answers at full weight', () => {
+    expect(answerTermWeight(ANSWER_TERMS_AT_FULL_WEIGHT)).toBe(1);
+    expect(answerTermWeight(18)).toBe(1);
+    expect(answerTermWeight(160)).toBeCloseTo(0.5);
+  });
+
+  it('the demo page offers one of them', () => {
+    expect(SUGGESTED_QUESTIONS.some((question) => LONG_ANSWER_QUESTIONS.includes(question))).toBe(true);
+    for (const question of SUGGESTED_QUESTIONS) expect(bestSlug(question)).toBeDefined();
   });
 });

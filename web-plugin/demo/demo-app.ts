@@ -73,11 +73,15 @@ export type ConnectionState =
   | 'closed'
   | 'failed';
 
-/** Questions the bundled local knowledge base answers at length. */
+/**
+ * Questions the bundled local knowledge base answers at length; the last one gets a long, formatted
+ * answer (one of LONG_ANSWER_QUESTIONS in scripts/local/knowledge-base/entries.ts, ~600 tokens).
+ */
 export const SUGGESTED_QUESTIONS = [
   'How does the browser authenticate to the WebSocket API?',
   'What happens to the streamed text when the Lex answer arrives?',
   'Can a user stop an answer while it is streaming?',
+  'How do I write a streaming QnABot hook?',
 ] as const;
 
 const STATE_LABELS: Record<ConnectionState, string> = {

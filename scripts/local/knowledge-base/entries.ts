@@ -1,8 +1,9 @@
 /**
  * The bundled knowledge base of the local model: short Q&A pairs about this add-on, QnABot,
- * Lex Web UI, WebSockets, streaming and Bedrock. The local model answers with the entry whose
- * question and keywords best overlap the user's question; RetrieveAndGenerate cites the matched
- * entries as `s3://local-knowledge-base/<slug>.md`.
+ * Lex Web UI, WebSockets, streaming and Bedrock (KNOWLEDGE_BASE_ENTRIES), and a few long answers
+ * of the kind a real LLM writes (LONG_ANSWER_ENTRIES: paragraphs, lists, a code block). The local
+ * model answers with the entry whose question and keywords best overlap the user's question;
+ * RetrieveAndGenerate cites the matched entries as `s3://local-knowledge-base/<slug>.md`.
  */
 export interface KnowledgeBaseEntry {
   /** Stable id; also the document name in citations. */
@@ -287,6 +288,248 @@ export const KNOWLEDGE_BASE_ENTRIES: readonly KnowledgeBaseEntry[] = [
     answer:
       'Hello! I am the local demo assistant of qna-streaming. Ask me about streaming answers, QnABot, Lex Web UI, WebSockets or Amazon Bedrock, and watch the answer arrive word by word.',
   },
+];
+
+/**
+ * Long answers (roughly 300–700 tokens each) shaped like a real model's: several paragraphs, bulleted
+ * and numbered lists and a fenced code block, so the demo, the benchmarks and the compatibility
+ * checks can watch a long, formatted answer stream. Kept apart from KNOWLEDGE_BASE_ENTRIES because
+ * the load runner (scripts/load/) asks that list's questions in turn and its figures assume short
+ * answers; the model searches both (ALL_KNOWLEDGE_BASE_ENTRIES). Ask them with LONG_ANSWER_QUESTIONS.
+ */
+export const LONG_ANSWER_ENTRIES: readonly KnowledgeBaseEntry[] = [
+  {
+    slug: 'guide-write-streaming-hook',
+    title: 'Writing a streaming QnABot hook, step by step',
+    question: 'How do I write a streaming QnABot hook?',
+    keywords: ['write', 'example', 'code', 'tutorial', 'step by step', 'typescript', 'sample'],
+    answer: `A streaming QnABot hook is an ordinary Lambda hook with one extra job: while the model writes the answer, it sends the text to the visitor's open WebSocket tabs, and when the model is done it still returns the complete answer to QnABot. QnABot and Lex then deliver that final answer as usual, so nothing is lost when streaming is off or a tab has already closed.
+
+Here is the shape of a complete hook in TypeScript, using the publisher library from \`functions/streaming\`:
+
+\`\`\`ts
+import {
+  applyAnswerToQnabotEvent,
+  converseStreamSource,
+  getPublisherRuntime,
+  publishAnswer,
+  type QnabotHookEvent,
+  readQnabotHookEvent,
+} from './streaming';
+
+// Read once per container: STREAMING_CALLBACK_URL and STREAMING_TABLE_NAME.
+const runtime = getPublisherRuntime('qnabot-hook');
+
+export const handler = async (event: QnabotHookEvent): Promise<QnabotHookEvent> => {
+  const { sessionId, question } = readQnabotHookEvent(event);
+  const source = converseStreamSource(runtime.bedrock(), {
+    modelId: 'amazon.nova-micro-v1:0',
+    system: [{ text: 'Answer briefly and cite the FAQ when you can.' }],
+    messages: [{ role: 'user', content: [{ text: question }] }],
+  });
+  const result = await publishAnswer({
+    sessionId,
+    source,
+    table: runtime.table,
+    managementApi: runtime.managementApi,
+  });
+  return applyAnswerToQnabotEvent(event, result);
+};
+\`\`\`
+
+What happens when it runs:
+
+1. \`readQnabotHookEvent\` takes the Lex session id from \`req._event.sessionId\` and the question from \`req.question\`. The session id is the one the browser signed into its WebSocket URL.
+2. \`publishAnswer\` starts the model call and looks up the session's connections at the same time, so the lookup never delays the first words.
+3. The first text is posted at once; later text is coalesced for a short window, so a long answer costs a handful of posts instead of one per model chunk.
+4. \`applyAnswerToQnabotEvent\` writes the full answer into \`res.message\` and the Markdown alternative that Lex Web UI renders, and the hook returns the event to QnABot.
+
+Before you deploy it, check these points:
+
+- The function name starts with \`QNA-\`, otherwise QnABot is not allowed to invoke it.
+- Its role has the managed policy from the \`StreamingPublisherPolicyArn\` output and \`bedrock:InvokeModelWithResponseStream\` on the model.
+- Its environment has \`STREAMING_CALLBACK_URL\` and \`STREAMING_TABLE_NAME\` from the streaming stack's outputs; never take them from session attributes sent by the browser.
+- Its timeout is longer than your longest answer, because QnABot gets the answer only when the model has finished.
+
+Prefer callbacks to promises? \`publishAnswerWithCallbacks\` takes the same options plus \`onContent\`, \`onComplete\` and \`onError\`. To stream from a Bedrock knowledge base instead of a plain model, swap the source for \`retrieveAndGenerateStreamSource\`, and the citations travel to the browser along with the text.`,
+  },
+  {
+    slug: 'guide-session-table',
+    title: 'How the session table works',
+    question: 'Explain how the session table works',
+    keywords: ['session table', 'dynamodb', 'item', 'items', 'layout', 'ttl', 'tabs', 'owner', 'schema'],
+    answer: `The session table is a small DynamoDB table that answers one question for the publisher: which WebSocket connections belong to this Lex session right now? The connection Lambda writes to it when a browser connects or disconnects, and the Lambda that streams an answer reads it.
+
+Its key is the Lex session id, the same id the browser puts into its signed WebSocket URL and passes to Lex RecognizeText. That choice is deliberate: QnABot's own fulfillment and the Lambdas written for Lex Web UI read the table with a plain \`GetItem\` on \`sessionId\` and expect a \`connectionId\` attribute in the item, and they keep working unchanged.
+
+What the table keeps for a session:
+
+- **The pointer**: \`connectionId\` names the newest live tab, so single-tab readers such as QnABot find a connection that is still open. When that tab closes, the pointer moves to another live tab.
+- **Every tab**: each open tab is recorded with its protocol (\`text\` or \`json\`) and its connect time, so this add-on's publisher streams to all of them, not just the newest.
+- **The owner**: the identity that first connected with the session id. Another identity that signs a URL with the same session id gets a 403 at connect, so nobody can listen to someone else's answer.
+- **A cancel request**: when a tab sends \`{"action":"cancel"}\`, the running answer notices it within a second and stops.
+
+The table also keeps a small lookup item per connection, because \`$disconnect\` and \`cancel\` only know the connection id and must find the session from it.
+
+Cleaning up works in three layers:
+
+1. \`$disconnect\` removes the tab as soon as API Gateway reports that the socket closed.
+2. A post that answers 410 Gone tells the publisher that the tab vanished without a clean disconnect; it removes the tab and keeps streaming to the others.
+3. Every item carries a \`ttl\` attribute, the connect time plus two hours and a margin, because API Gateway closes every socket after two hours anyway.
+
+DynamoDB deletes expired items late, sometimes days later, so the readers ignore expired tabs themselves instead of trusting the TTL. Here is what a reader effectively does:
+
+\`\`\`ts
+const { Item } = await documentClient.send(
+  new GetCommand({ TableName: tableName, Key: { sessionId } }),
+);
+const connectionId = Item?.connectionId; // the newest live tab, or undefined
+\`\`\`
+
+The table is on-demand, encrypted, with point-in-time recovery, and a publisher only needs read access to it; the managed publisher policy grants exactly that.`,
+  },
+  {
+    slug: 'guide-enable-checklist',
+    title: 'A rollout checklist for streaming',
+    // Longer than "How do I enable streaming?" on purpose: the coverage bonus then keeps that
+    // question on the short enable-streaming entry, while "checklist" still finds this one.
+    question: 'Give me a step-by-step checklist to enable streaming safely in production',
+    keywords: ['checklist', 'steps', 'rollout', 'production', 'go live', 'list', 'prerequisites'],
+    answer: `Here is a checklist that takes an existing bot from "typing indicator" to word-by-word answers. Work through it in order; each step can be verified before you move on.
+
+**Before you start**
+
+- You have an existing QnABot on AWS 7.x stack, or your own Lex V2 bot whose fulfillment runs in Lambda.
+- The model you want to stream is enabled in the Amazon Bedrock console of your region.
+- The region has API Gateway WebSocket APIs, Lambda, DynamoDB and Lex V2 (every commercial region does).
+- You can update the bot's CloudFormation stack.
+
+**The checklist**
+
+1. **Build the artifacts.** Run \`npm ci\` and \`npm run package\`; the templates and Lambda zips land in \`build/publish/\`.
+2. **Upload them** to the bucket and prefix your parent stack reads from (\`BootstrapBucket\`, \`BootstrapPrefix\`).
+3. **Add the toggle** to your parent template: merge \`parent-fragment.json\` (parameter, condition, nested stack and output). QnABot 7.x masters already declare the shared parameters.
+4. **Update the stack** with \`EnableStreaming=TRUE\`:
+
+\`\`\`bash
+aws cloudformation update-stack --stack-name my-bot \\
+  --use-previous-template \\
+  --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND \\
+  --parameters ParameterKey=EnableStreaming,ParameterValue=TRUE
+aws cloudformation wait stack-update-complete --stack-name my-bot
+\`\`\`
+
+5. **Read the outputs.** Copy \`StreamingWebSocketEndpoint\` (the \`wss://…/Prod\` address) and \`StreamingDynamoDbTable\`.
+6. **Give publishers permission.** Attach \`StreamingPublisherPolicyArn\` to the role of every Lambda that streams: the fulfillment Lambda and any Lambda hook.
+7. **Configure the chat client.** In Lex Web UI set \`allowStreamingResponses\` to true and \`streamingWebSocketEndpoint\` to the endpoint; in your own page pass it to the plugin's \`StreamingClient\`.
+8. **Verify.** Run \`npx qna-streaming doctor --stack my-bot\`, then ask a question in the chat window and watch the first words arrive within a second.
+
+**If something is off**
+
+- A 403 when the socket opens usually means the session id in the URL does not match the identity that signed it.
+- Only the final answer and no stream: check the publisher policy on the Lambda role and the endpoint in the client settings.
+- The socket closes after ten minutes of silence: make sure the client sends a ping every nine minutes.
+
+To roll back, update the stack with \`EnableStreaming=FALSE\`. The nested stack is deleted, and the bot answers exactly as it did before, with the full answer arriving through Lex.`,
+  },
+  {
+    slug: 'guide-answer-journey',
+    title: 'The journey of a streamed answer',
+    question: 'Walk me through what happens between asking a question and seeing the streamed answer',
+    keywords: ['journey', 'flow', 'walk through', 'end to end', 'detail', 'sequence', 'lifecycle', 'explain'],
+    answer: `Quite a lot happens in the second or two between pressing Enter and reading the first words, but every step has a simple job. Here is the whole journey of one answer.
+
+When the page loads, the browser gets temporary credentials for the visitor from Amazon Cognito. It signs the WebSocket URL with Signature Version 4, puts the visitor's session id into the signed query string, and opens the socket. API Gateway checks the signature before anything else runs; the connection Lambda then records the new tab in the session table. From then on the socket simply waits, with a ping every nine minutes to keep it open.
+
+Then the visitor asks a question:
+
+1. The browser sends the question to Lex with \`RecognizeText\`, using the same session id as the socket.
+2. Lex hands the turn to the fulfillment Lambda, or QnABot calls its Lambda hook.
+3. The Lambda starts the Bedrock \`ConverseStream\` call and, at the same moment, looks up the session's open tabs.
+4. The first words from the model go out to every tab immediately, one \`PostToConnection\` per tab.
+5. Later words are coalesced for a short window and posted together, while the Lambda keeps reading the model stream without waiting for the posts.
+6. When the model stops, the last text is flushed, and with the JSON protocol an \`end\` frame reports the stop reason, token usage and timing.
+7. The Lambda returns the complete answer to Lex, and the browser replaces the streamed preview with that final, formatted answer.
+
+With the JSON protocol the frames of one answer look like this:
+
+\`\`\`json
+{"v":1,"type":"start","turnId":"t-7f3a","seq":0}
+{"v":1,"type":"delta","turnId":"t-7f3a","seq":1,"text":"Streaming shows"}
+{"v":1,"type":"delta","turnId":"t-7f3a","seq":2,"text":" the first words at once, and"}
+{"v":1,"type":"end","turnId":"t-7f3a","seq":3,"stopReason":"end_turn","ttftMs":412,"totalMs":5310}
+\`\`\`
+
+A few details make this robust:
+
+- **Ordering**: posts to one tab are sent in order, and \`seq\` has no gaps, so a client can tell when something went missing.
+- **Old turns**: \`turnId\` lets the page drop frames that belong to an answer it has already replaced or cancelled.
+- **Closed tabs**: a post that answers 410 Gone removes that tab from the table, and the other tabs keep receiving.
+- **Failures**: if every post fails, the visitor still gets the full answer from Lex, only without the word-by-word preview.
+
+Lex Web UI's built-in socket uses the plain text protocol instead: each message is just the next piece of the answer, with no JSON around it.`,
+  },
+  {
+    slug: 'guide-embed-widget',
+    title: 'Adding the streaming chat widget to a page',
+    question: 'How do I add the streaming chat widget to my own web page?',
+    keywords: [
+      'html',
+      'script tag',
+      'createChatWidget',
+      'StreamingClient',
+      'website',
+      'front end',
+      'javascript',
+    ],
+    answer: `You can add streaming answers to any web page with the plugin's script-tag bundle. It has no dependencies, stays under a 20 KB gzip budget and works in every modern browser. You provide two small functions, one for the visitor's credentials and one that asks Lex, and the widget does the rest.
+
+First build the bundle with \`npm run build:web-plugin\` and copy \`build/web-plugin/qna-streaming.js\` next to your page. Then add a container and a few lines of script:
+
+\`\`\`html
+<div id="chat"></div>
+<script src="qna-streaming.js"></script>
+<script>
+  const client = new QnaStreaming.StreamingClient({
+    endpoint: 'wss://abc123.execute-api.us-east-1.amazonaws.com/Prod',
+    sessionId: identityId,            // the visitor's Cognito identity id
+    credentials: getVisitorCredentials, // async () => ({ accessKeyId, secretAccessKey, sessionToken, expiration })
+  });
+  client.connect();
+  QnaStreaming.createChatWidget({
+    container: document.getElementById('chat'),
+    client,
+    ask: (question) => askLex(identityId, question), // resolves with Lex's final text
+  });
+</script>
+\`\`\`
+
+What the two functions of yours should do:
+
+- **\`getVisitorCredentials\`** calls Cognito Identity \`GetId\` once and \`GetCredentialsForIdentity\` whenever the credentials are about to expire. The client calls it again before each new signature.
+- **\`askLex\`** sends the question with Lex V2 \`RecognizeText\`, using the visitor's identity id as the session id, and resolves with the text of the final answer.
+
+Using the identity id as the session id matters: the streaming stack lets only the identity that signed the URL listen to that session, so one visitor can never receive another visitor's answer.
+
+What the widget gives you out of the box:
+
+1. Each chunk is rendered the moment it arrives, with no artificial per-chunk delay.
+2. A Stop button sends \`{"action":"cancel"}\`, and the answer stops within a second.
+3. The log is an \`aria-live\` region, so screen readers announce the answer as it grows.
+4. The time to the first words is shown under each answer.
+5. The socket is kept alive with a ping every nine minutes and renewed with a fresh signature before API Gateway's two-hour limit.
+
+If you already have your own chat interface, skip the widget and listen to the client's events instead: \`delta\` for each piece of text, \`end\` for the timing and \`error\` for problems. With the JSON protocol you also get \`citation\` events for knowledge-base answers. When your final Lex answer arrives, replace the streamed text with it.`,
+  },
+];
+
+/** The questions of the long answers, for the demo page, benchmarks and compatibility checks. */
+export const LONG_ANSWER_QUESTIONS: readonly string[] = LONG_ANSWER_ENTRIES.map((entry) => entry.question);
+
+/** Everything the local model answers from: the short entries, then the long ones. */
+export const ALL_KNOWLEDGE_BASE_ENTRIES: readonly KnowledgeBaseEntry[] = [
+  ...KNOWLEDGE_BASE_ENTRIES,
+  ...LONG_ANSWER_ENTRIES,
 ];
 
 /** Answer used when no entry matches the question. */

@@ -2,9 +2,10 @@
  * Retrieval over the bundled knowledge base: weighted term overlap (IDF-weighted; question, title
  * and keywords count twice as much as the answer text) between the user's question and each entry,
  * plus a bonus for covering the entry's own question, which breaks ties towards the entry that is
- * about exactly what was asked.
+ * about exactly what was asked. A long answer mentions many words in passing, so (like BM25's
+ * length normalization) its answer-only terms count for less; see ANSWER_TERMS_AT_FULL_WEIGHT.
  */
-import { FALLBACK_ANSWER, KNOWLEDGE_BASE_ENTRIES, type KnowledgeBaseEntry } from './entries';
+import { ALL_KNOWLEDGE_BASE_ENTRIES, FALLBACK_ANSWER, type KnowledgeBaseEntry } from './entries';
 import { searchTerms, tokenize } from './tokenizer';
 
 export interface KnowledgeBaseMatch {
@@ -33,7 +34,7 @@ export function documentUri(entry: Pick<KnowledgeBaseEntry, 'slug'>): string {
 
 interface IndexedEntry {
   entry: KnowledgeBaseEntry;
-  /** Term → weight (2 for question/title/keywords, 1 for answer only). */
+  /** Term → weight (2 for question/title/keywords, answerTermWeight (≤ 1) for answer only). */
   weights: Map<string, number>;
   questionTerms: Set<string>;
 }
@@ -41,17 +42,30 @@ interface IndexedEntry {
 /** Bonus for matching every term of an entry's question (proportionally less for fewer). */
 const QUESTION_COVERAGE_BONUS = 2;
 
+/**
+ * Answers with up to this many distinct search terms (every short entry: 18–37) weigh each
+ * answer-only term 1; longer ones weigh it sqrt(this / their count) (the long answers, ~170 terms:
+ * about 0.5), so a guide that touches every topic does not outrank the entry about the question.
+ */
+export const ANSWER_TERMS_AT_FULL_WEIGHT = 40;
+
+export function answerTermWeight(distinctAnswerTerms: number): number {
+  return Math.min(1, Math.sqrt(ANSWER_TERMS_AT_FULL_WEIGHT / Math.max(1, distinctAnswerTerms)));
+}
+
 export class KnowledgeBase {
   readonly entries: readonly KnowledgeBaseEntry[];
   private readonly indexed: IndexedEntry[];
   private readonly idf = new Map<string, number>();
 
-  constructor(entries: readonly KnowledgeBaseEntry[] = KNOWLEDGE_BASE_ENTRIES) {
+  constructor(entries: readonly KnowledgeBaseEntry[] = ALL_KNOWLEDGE_BASE_ENTRIES) {
     if (entries.length === 0) throw new Error('a knowledge base needs at least one entry');
     this.entries = entries;
     this.indexed = entries.map((entry) => {
       const weights = new Map<string, number>();
-      for (const term of searchTerms(entry.answer)) weights.set(term, 1);
+      const answerTerms = new Set(searchTerms(entry.answer));
+      const answerWeight = answerTermWeight(answerTerms.size);
+      for (const term of answerTerms) weights.set(term, answerWeight);
       const heading = [entry.question, entry.title, ...entry.keywords].join(' ');
       for (const term of searchTerms(heading)) weights.set(term, 2);
       return { entry, weights, questionTerms: new Set(searchTerms(entry.question)) };
