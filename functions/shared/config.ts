@@ -117,6 +117,8 @@ export interface PublisherConfig {
   coalesceMaxBytes: number;
   /** See ENV.textHoldMs. */
   textHoldMs: number;
+  /** See ENV.allowLocalEndpoints. */
+  allowLocalEndpoints: boolean;
   sessionPollMs: number;
   /** Model settings of the example Lambdas (hook arguments override them). */
   modelId?: string;
@@ -181,6 +183,7 @@ export function readPublisherConfig(env: Env = process.env): PublisherConfig {
       MAX_FRAME_BYTES,
     ),
     textHoldMs: optionalInteger(env, ENV.textHoldMs, PUBLISHER_DEFAULTS.textHoldMs, 0, 5000),
+    allowLocalEndpoints: optionalChoice(env, ENV.allowLocalEndpoints, ['true', 'false'], 'false') === 'true',
     sessionPollMs: optionalInteger(env, ENV.sessionPollMs, PUBLISHER_DEFAULTS.sessionPollMs, 50, 700),
     maxTokens: optionalInteger(env, ENV.maxTokens, PUBLISHER_DEFAULTS.maxTokens, 1, 200_000),
   };

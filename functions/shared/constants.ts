@@ -33,6 +33,12 @@ export const ENV = {
   textHoldMs: 'STREAMING_TEXT_HOLD_MS',
   /** Publisher: milliseconds between re-reads of the session's connections (new tabs, cancel). */
   sessionPollMs: 'STREAMING_SESSION_POLL_MS',
+  /**
+   * Publisher next to a QnABot master (no STREAMING_CALLBACK_URL/STREAMING_TABLE_NAME of ours):
+   * `true` also accepts a loopback `http://127.0.0.1:<port>/Prod` endpoint from the session
+   * attributes, for the local stack only (session-attributes.ts `qnabotStreamingTarget`).
+   */
+  allowLocalEndpoints: 'STREAMING_ALLOW_LOCAL_ENDPOINTS',
   /** Example Lambdas: Bedrock model id (or inference profile) used when the hook names none. */
   modelId: 'STREAMING_MODEL_ID',
   /** Example Lambdas: system prompt used when the hook names none. */

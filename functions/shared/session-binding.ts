@@ -180,7 +180,9 @@ export function planConnect(
   const owner = limits.mode === 'OFF' ? undefined : request.caller?.key;
   const { session } = current;
   const live = claimIsLive(session, nowMs);
-  if (live && limits.mode !== 'OFF' && session?.owner !== owner) {
+  // A session without an owner (written in OFF mode, or by QnABot's own connect Lambda before the
+  // upgrade) is free to claim; its tabs, whose identity is unknown, are not kept.
+  if (live && limits.mode !== 'OFF' && session?.owner !== undefined && session.owner !== owner) {
     return new BindingRefusal(403, 'this sessionId is in use by another identity; start a new session');
   }
   const continuing = live && session?.owner === owner;

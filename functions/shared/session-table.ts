@@ -139,10 +139,24 @@ function toTab(connectionId: string, raw: unknown): TabState {
   };
 }
 
+/** QnABot's own connect Lambda (upstream source/lambda/streaming/index.js) stores `ttl` = connect + 2 h. */
+const QNABOT_ITEM_TTL_SECONDS = 2 * 60 * 60;
+
 function toSession(item: Record<string, unknown>): SessionState {
   const tabs = Object.entries((item.tabs ?? {}) as Record<string, unknown>)
     .map(([connectionId, raw]) => toTab(connectionId, raw))
     .sort((a, b) => a.connectedAt - b.connectedAt);
+  if (item.tabs === undefined && typeof item[TABLE.pointerAttribute] === 'string') {
+    // An item QnABot's connect Lambda wrote before this stack replaced it: its socket still streams
+    // (as a text tab without an owner) until it closes or the page reconnects.
+    const ttl = Number(item[TABLE.ttlAttribute] ?? 0);
+    tabs.push({
+      connectionId: item[TABLE.pointerAttribute] as string,
+      protocol: 'text',
+      connectedAt: (ttl - QNABOT_ITEM_TTL_SECONDS) * 1000,
+      ttl,
+    });
+  }
   const session: SessionState = {
     sessionId: String(item.sessionId),
     claimExpiresAt: Number(item.claimExpiresAt ?? 0),

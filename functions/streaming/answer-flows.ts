@@ -10,7 +10,7 @@ import { EMPTY_ANSWER_MESSAGE, lexV2CloseResponse, readLexV2Event } from './lex-
 import { converseInputForQuestion, converseStreamSource } from './model-call';
 import { publishAnswer, type StreamResult } from './publisher';
 import { applyAnswerToQnabotEvent, type QnabotHookEvent, readQnabotHookEvent } from './qnabot-hook';
-import type { PublisherRuntime } from './runtime';
+import { type PublisherRuntime, runtimeForQnabotHook } from './runtime';
 import { checkStreamingAttributes } from './session-attributes';
 
 export interface ModelSettings {
@@ -106,10 +106,11 @@ export async function answerQnabotHook(
   makeSource: SourceFactory = bedrockConverseSource,
 ): Promise<QnabotHookEvent> {
   const request = readQnabotHookEvent(event);
-  checkAttributes(request.sessionAttributes, runtime);
+  const active = runtimeForQnabotHook(runtime, request);
+  checkAttributes(request.sessionAttributes, active);
   if (!request.question) return applyAnswerToQnabotEvent(event, { text: EMPTY_ANSWER_MESSAGE });
-  const settings = resolveModelSettings(runtime.config, request.args, request.settings);
-  const result = await stream(runtime, request.sessionId, request.question, settings, makeSource);
+  const settings = resolveModelSettings(active.config, request.args, request.settings);
+  const result = await stream(active, request.sessionId, request.question, settings, makeSource);
   return applyAnswerToQnabotEvent(event, result);
 }
 

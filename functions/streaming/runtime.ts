@@ -15,6 +15,7 @@ import { type PublisherConfig, readPublisherConfig } from '../shared/config';
 import { DEFAULT_SESSION_TTL_SECONDS, ENV } from '../shared/constants';
 import { createLogger, type Logger } from '../shared/logger';
 import { SessionTable } from '../shared/session-table';
+import { qnabotStreamingTarget } from './session-attributes';
 
 /** What a publisher reads and deletes in the session table. */
 export type PublisherTable = Pick<SessionTable, 'listConnections' | 'deleteConnection' | 'findConnection'>;
@@ -92,4 +93,56 @@ export function getPublisherRuntime(service?: string): PublisherRuntime {
 /** Forgets the cached runtime (tests that change the environment). */
 export function resetPublisherRuntime(): void {
   cached = undefined;
+}
+
+const targetRuntimes = new WeakMap<PublisherRuntime, Map<string, PublisherRuntime>>();
+
+/**
+ * The runtime a QnABot hook streams with. A hook configured by our template (STREAMING_* set) uses
+ * its own configuration. A hook deployed next to a QnABot master, which gives hooks none of our
+ * environment, streams where QnABot's own fulfillment would: the table from QnABot's
+ * `STREAMING_TABLE` setting and the client's checked `streamingEndpoint` (session-attributes.ts
+ * `qnabotStreamingTarget`); when that is not possible it answers through Lex only, and says why.
+ */
+export function runtimeForQnabotHook(
+  base: PublisherRuntime,
+  request: { sessionAttributes: Record<string, unknown>; settings: Record<string, unknown> },
+): PublisherRuntime {
+  if (base.config.streamingEnabled) return base;
+  const target = qnabotStreamingTarget(request.sessionAttributes, request.settings, {
+    region: process.env.AWS_REGION,
+    allowLocalEndpoints: base.config.allowLocalEndpoints,
+  });
+  if ('reason' in target) {
+    base.logger.debug('not streaming this answer', { reason: target.reason });
+    return base;
+  }
+  const byTarget = targetRuntimes.get(base) ?? new Map<string, PublisherRuntime>();
+  targetRuntimes.set(base, byTarget);
+  const key = `${target.tableName} ${target.callbackUrl}`;
+  let runtime = byTarget.get(key);
+  if (!runtime) {
+    runtime = {
+      ...base,
+      config: {
+        ...base.config,
+        streamingEnabled: true,
+        tableName: target.tableName,
+        callbackUrl: target.callbackUrl,
+        webSocketEndpoint: target.callbackUrl.replace(/^http/, 'ws'),
+      },
+      table: new SessionTable({
+        client: new DynamoDBClient({}),
+        tableName: target.tableName,
+        ttlSeconds: DEFAULT_SESSION_TTL_SECONDS,
+      }),
+      managementApi: new ApiGatewayManagementApiClient({ endpoint: target.callbackUrl, maxAttempts: 1 }),
+    };
+    byTarget.set(key, runtime);
+    base.logger.info("streaming with the QnABot master's session table and the client's checked endpoint", {
+      table: target.tableName,
+      endpoint: target.callbackUrl,
+    });
+  }
+  return runtime;
 }

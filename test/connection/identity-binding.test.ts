@@ -3,7 +3,7 @@
  * applies it to a real DynamoDB-compatible server: what it must withstand (issue 10) and what the
  * existing readers (QnABot 7's `GetItem {sessionId}`) get from the table.
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { type ConnectionRouteDeps, routeConnectionEvent } from '../../functions/connection/connection-routes';
 import type { WebSocketEvent } from '../../functions/connection/websocket-event';
 import {
@@ -329,6 +329,34 @@ describe('the pointer QnABot and Lex Web UI readers use', () => {
     expect(await qnabotConnectionId(sessionId)).toBe(json.connectionId);
     await disconnect(json.connectionId);
     expect(await qnabotConnectionId(sessionId)).toBeUndefined();
+  });
+});
+
+describe('items QnABot’s own connect Lambda wrote before the upgrade', () => {
+  it('still stream as owner-less text tabs, and the first identity to connect claims the session', async () => {
+    // Prepare: QnABot 7's item shape (upstream source/lambda/streaming/index.js)
+    const sessionId = lexWebUiSessionId();
+    await server.client.send(
+      new PutItemCommand({
+        TableName: server.tableName,
+        Item: {
+          sessionId: { S: sessionId },
+          connectionId: { S: 'qnabotConn=' },
+          ttl: { N: String(Math.floor(clock / 1000) + 7200) },
+        },
+      }),
+    );
+
+    // Act
+    const before = await server.table.listConnections(sessionId, clock);
+    const claimed = await connect(sessionId, alice);
+    const after = await server.table.listConnections(sessionId, clock);
+
+    // Assess
+    expect(before.map((tab) => [tab.connectionId, tab.protocol])).toEqual([['qnabotConn=', 'text']]);
+    expect(claimed.statusCode).toBe(200);
+    expect(after.map((tab) => tab.connectionId)).toEqual([claimed.connectionId]);
+    expect((await server.table.getSession(sessionId))?.owner).toBe(identityOf(alice));
   });
 });
 
