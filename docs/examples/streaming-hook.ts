@@ -5,22 +5,28 @@ import {
   publishAnswer,
   type QnabotHookEvent,
   readQnabotHookEvent,
+  runtimeForQnabotHook,
 } from '../../functions/streaming';
 
-// Reads STREAMING_CALLBACK_URL / STREAMING_TABLE_NAME once, at cold start.
+// Reads STREAMING_CALLBACK_URL / STREAMING_TABLE_NAME (and the coalescing settings) at cold start.
 const runtime = getPublisherRuntime('qnabot-hook');
 
 export const handler = async (event: QnabotHookEvent): Promise<QnabotHookEvent> => {
-  const { sessionId, question } = readQnabotHookEvent(event); // req._event.sessionId, req.question
+  const request = readQnabotHookEvent(event); // req._event.sessionId, req.question, req._settings
+  // Without STREAMING_* (a hook next to a QnABot master): QnABot's STREAMING_TABLE + checked endpoint.
+  const active = runtimeForQnabotHook(runtime, request);
   const result = await publishAnswer({
-    sessionId,
-    source: converseStreamSource(runtime.bedrock(), {
+    sessionId: request.sessionId,
+    source: converseStreamSource(active.bedrock(), {
       modelId: 'amazon.nova-micro-v1:0',
-      messages: [{ role: 'user', content: [{ text: question }] }],
+      messages: [{ role: 'user', content: [{ text: request.question }] }],
     }),
-    table: runtime.table,
-    managementApi: runtime.managementApi,
-    metrics: { service: runtime.service },
+    table: active.table,
+    managementApi: active.managementApi,
+    coalesceWindowMs: active.config.coalesceWindowMs,
+    textHoldMs: active.config.textHoldMs,
+    logger: active.logger,
+    metrics: { service: active.service },
   });
   return applyAnswerToQnabotEvent(event, result); // res.message + the Markdown alt message
 };
