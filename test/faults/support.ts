@@ -6,6 +6,7 @@
 import WebSocket from 'ws';
 import { MAX_FRAME_BYTES, type Protocol } from '../../functions/shared/constants';
 import type { Frame } from '../../functions/shared/frames';
+import { END_OF_TEXT_MARKER } from '../../functions/streaming/text-protocol';
 import type { Visitor } from '../../scripts/bench/visitor';
 import type { LocalStack } from '../../scripts/local/stack';
 import { presignWebSocketUrl } from '../../web-plugin/signer';
@@ -62,8 +63,12 @@ export async function openTab(
         ? frames()
             .map((frame) => (frame.type === 'delta' ? frame.text : ''))
             .join('')
-        : messages.join(''),
-    ended: () => frames().some((frame) => frame.type === 'end'),
+        : // what a text reader shows: the messages joined, without the end-of-text marker
+          (messages.at(-1) === END_OF_TEXT_MARKER ? messages.slice(0, -1) : messages).join(''),
+    ended: () =>
+      protocol === 'json'
+        ? frames().some((frame) => frame.type === 'end')
+        : messages.at(-1) === END_OF_TEXT_MARKER,
     send: (data, binary = false) => {
       // Like a browser, in frames the gateway accepts (≤ 32 KB each) however long the message.
       const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

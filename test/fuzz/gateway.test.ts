@@ -328,7 +328,7 @@ it('client frames (binary, invalid UTF-8, huge, deeply nested, random actions, n
   // …and the same two tabs still stream an answer
   jsonTab.messages.length = 0;
   const answer = await askThroughLex(stack.endpoints, visitor, 'Where do I find the WebSocket endpoint URL?');
-  await waitUntil(() => jsonTab.ended() && textTab.messages.join('') === answer.text);
+  await waitUntil(() => jsonTab.ended() && textTab.text() === answer.text);
   expect(jsonTab.text()).toBe(answer.text);
 });
 
