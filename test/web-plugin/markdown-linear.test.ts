@@ -1,0 +1,218 @@
+/**
+ * The markdown parser is linear in the answer's length (it was quadratic: about 0.4 s for a 60 KB
+ * line of `code` spans, 16 s for the 200 KB answer below) and parses exactly as the former parser did.
+ */
+import { type MarkdownNode, markdownToHtml, parseInline } from '../../web-plugin/markdown';
+
+/** The former inline parser (re-ran every pattern on the rest of the text after each match): the reference output. */
+function referenceInline(text: string): MarkdownNode[] {
+  const rules: { pattern: RegExp; build(m: RegExpExecArray): MarkdownNode }[] = [
+    { pattern: /`([^`\n]+)`/, build: (m) => ({ tag: 'code', children: [m[1] ?? ''] }) },
+    {
+      pattern: /\[([^\]\n]+)\]\(([^()\s]+)\)/,
+      build: (m) => {
+        const href = referenceHref(m[2] ?? '');
+        const children = referenceInline(m[1] ?? '');
+        return href ? { tag: 'a', href, children } : { tag: 'em', children };
+      },
+    },
+    {
+      pattern: /\*\*(.+?)\*\*|__(.+?)__/,
+      build: (m) => ({ tag: 'strong', children: referenceInline(m[1] ?? m[2] ?? '') }),
+    },
+    {
+      pattern: /\*([^*\s][^*]*?)\*|(?<![\w])_([^_\s][^_]*?)_(?![\w])/,
+      build: (m) => ({ tag: 'em', children: referenceInline(m[1] ?? m[2] ?? '') }),
+    },
+    {
+      pattern: /https?:\/\/[^\s<>()\]]+[^\s<>()\].,;:!?'"]/,
+      build: (m) => {
+        const href = referenceHref(m[0]);
+        return href ? { tag: 'a', href, children: [m[0]] } : m[0];
+      },
+    },
+  ];
+  const nodes: MarkdownNode[] = [];
+  let rest = text;
+  while (rest) {
+    let best: { match: RegExpExecArray; build(m: RegExpExecArray): MarkdownNode } | undefined;
+    for (const rule of rules) {
+      const match = rule.pattern.exec(rest);
+      if (match && (!best || match.index < best.match.index)) best = { match, build: rule.build };
+    }
+    if (!best) {
+      nodes.push(rest);
+      break;
+    }
+    if (best.match.index > 0) nodes.push(rest.slice(0, best.match.index));
+    nodes.push(best.build(best.match));
+    rest = rest.slice(best.match.index + best.match[0].length);
+  }
+  return nodes;
+}
+
+function referenceHref(raw: string): string | undefined {
+  try {
+    const url = new URL(raw.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Deterministic pseudo-random numbers in [0, 1). */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return state / 0x80000000;
+  };
+}
+
+const PIECES = [
+  '*',
+  '**',
+  '_',
+  '__',
+  '`',
+  '[',
+  ']',
+  '(',
+  ')',
+  '](',
+  'http://',
+  'https://',
+  'http',
+  's://',
+  'a',
+  'b_c',
+  'a_',
+  '_a',
+  'w__',
+  ' ',
+  '.',
+  ',',
+  '"',
+  '<',
+  'x',
+  '\t',
+  'é',
+  '*a*',
+  '_b_',
+  '[t](https://x.y/z)',
+  'https://e.com/p?q=1',
+  '[a](javascript:x)',
+];
+
+/**
+ * About 25 KB × `scale` of an answer using every construct and near-misses of each. Its paragraphs
+ * are single lines (as models write them) that grow with `scale`, as do its lists and code block,
+ * so a parser that is quadratic in the length of a line shows it.
+ */
+function largeAnswer(scale: number): string {
+  // Each paragraph uses a few constructs only, as real ones do: the others never match in it.
+  const paragraphs = [
+    'Set `EnableStreaming` to **TRUE** and keep `IdentityBinding` as it is; the stack adds the route. ',
+    'Read [the guide](https://docs.aws.amazon.com/lex/) and https://example.com/a_b. for *details* now. ',
+    'A snake_case_name, __strong__ and _em_ text; a lone ** or [bracket or `tick (and) more words. ',
+  ];
+  const item =
+    '- one **item** with `x` and https://a.example/b, two *items* [docs](https://docs.aws.amazon.com/)';
+  return [
+    '## Streaming',
+    ...paragraphs.flatMap((paragraph) => [paragraph.repeat(72 * scale), '']),
+    ...Array.from({ length: 30 * scale }, () => item),
+    '',
+    '1. first _it_',
+    '',
+    '```',
+    ...Array.from({ length: 30 * scale }, () => 'const a = b * c * d; // **not bold** here'),
+    '```',
+  ].join('\n');
+}
+
+/** Characters the parser's searches (RegExp exec/test and String indexOf) passed over. */
+function searchedCharacters(run: () => void): number {
+  let searched = 0;
+  const exec = RegExp.prototype.exec;
+  const indexOf = String.prototype.indexOf;
+  const execSpy = jest.spyOn(RegExp.prototype, 'exec').mockImplementation(function (this: RegExp, input) {
+    const from = this.global || this.sticky ? this.lastIndex : 0;
+    const result = exec.call(this, input);
+    searched += (result ? result.index + result[0].length : input.length) - from;
+    return result;
+  });
+  const indexOfSpy = jest.spyOn(String.prototype, 'indexOf').mockImplementation(function (
+    this: string,
+    search: string,
+    position?: number,
+  ) {
+    const from = Math.max(0, position ?? 0);
+    const found = indexOf.call(this, search, from);
+    searched += (found === -1 ? this.length : found + search.length) - from;
+    return found;
+  });
+  try {
+    run();
+  } finally {
+    execSpy.mockRestore();
+    indexOfSpy.mockRestore();
+  }
+  return searched;
+}
+
+function fastestMs(run: () => void, repeats = 5): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < repeats; i += 1) {
+    const started = performance.now();
+    run();
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
+
+describe('markdown parser', () => {
+  it('parses 3,000 seeded random texts of markup and near-misses exactly as the former parser', () => {
+    // Prepare
+    const random = seeded(12);
+    const texts = Array.from({ length: 3000 }, () =>
+      Array.from(
+        { length: 1 + Math.floor(random() * 30) },
+        () => PIECES[Math.floor(random() * PIECES.length)],
+      ).join(''),
+    );
+
+    // Act / Assess
+    for (const text of texts) expect([text, parseInline(text)]).toEqual([text, referenceInline(text)]);
+  });
+
+  it('takes about 8 times as long for an answer 8 times as long (200 KB), not 64 times', () => {
+    // Prepare: a warm-up run of each, then the fastest of five
+    const small = largeAnswer(1);
+    const large = largeAnswer(8);
+    markdownToHtml(small);
+    markdownToHtml(large);
+
+    // Act
+    const smallMs = fastestMs(() => markdownToHtml(small));
+    const largeMs = fastestMs(() => markdownToHtml(large));
+
+    // Assess: a ratio, not an absolute time, so a busy machine does not fail it (the former parser: 384)
+    expect(largeMs / smallMs).toBeLessThan(24);
+  });
+
+  it('searches 8 times as much text for an answer 8 times as long (200 KB)', () => {
+    // Prepare
+    const small = largeAnswer(1);
+    const large = largeAnswer(8);
+
+    // Act
+    const smallSearched = searchedCharacters(() => markdownToHtml(small));
+    const largeSearched = searchedCharacters(() => markdownToHtml(large));
+
+    // Assess: linear (the former parser searched 59 times as much at 8x, 1,193 characters per character)
+    expect(large.length).toBeGreaterThan(200_000);
+    expect(largeSearched / smallSearched).toBeLessThan(9);
+    expect(largeSearched / large.length).toBeLessThan(20);
+  });
+});
