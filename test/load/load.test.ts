@@ -42,7 +42,7 @@ it(`${SESSIONS} sessions streaming at once each get every frame, in order, equal
   // Assess
   expect(report.failed).toEqual([]);
   expect(report.complete).toBe(SESSIONS);
-  expect(report.frames).toBeGreaterThan(SESSIONS * 3); // start, at least one delta, end
+  expect(report.frames).toBeGreaterThanOrEqual(SESSIONS * 3); // start, at least one delta, end (a busy machine may deliver a whole short answer in one delta)
   expect(stack.gateway.stats().goneResponses).toBe(0);
 }, 60_000);
 

@@ -48,7 +48,12 @@ it('runs the bundled connection Lambda unmodified against the local DynamoDB', a
 
   // Act
   const result = await lambda.invoke({
-    requestContext: { routeKey: '$connect', connectionId: 'hosted=', connectedAt: Date.now() },
+    requestContext: {
+      routeKey: '$connect',
+      connectionId: 'hosted=',
+      connectedAt: Date.now(),
+      identity: { userArn: 'arn:aws:iam::123456789012:user/lambda-host-test' },
+    },
     queryStringParameters: { sessionId: 'hosted-session' },
   });
 
