@@ -106,3 +106,31 @@ export class TurnTracker {
     }
   }
 }
+
+/**
+ * The answer text of a message that is not a json-protocol frame, or undefined for a frame.
+ *
+ * QnABot 7's built-in streaming posts raw model text (one message per model chunk) to one tab of
+ * the session, the newest text-protocol tab or else the newest tab, so a json-protocol socket can
+ * receive plain text. A message counts as a frame when it is a JSON object with a `v` and a string
+ * `type` (even a malformed one, which `parseJsonFrame` then reports); anything else, including
+ * text that happens to parse as JSON (`42`, `"yes"`, `[1]`), is answer text.
+ */
+export function rawAnswerText(data: string): string | undefined {
+  const start = data.trimStart()[0];
+  if (start !== '{') return data;
+  try {
+    const value = JSON.parse(data) as unknown;
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      'v' in value &&
+      typeof (value as { type?: unknown }).type === 'string'
+    ) {
+      return undefined;
+    }
+  } catch {
+    // Not JSON: answer text.
+  }
+  return data;
+}

@@ -18,12 +18,17 @@ export {
 } from './client';
 export { type Listener, TypedEmitter } from './emitter';
 export { WebPluginError, type WebPluginErrorCode } from './errors';
-export { parseJsonFrame, TurnTracker, type TurnVerdict } from './frame-reader';
+export { parseJsonFrame, rawAnswerText, TurnTracker, type TurnVerdict } from './frame-reader';
 export {
   attachToLexWebUi,
+  attachToLexWebUiPage,
+  type FindLexWebUiStoreOptions,
+  findLexWebUiStore,
   isStreamingAllowed,
   type LexWebUiAdapter,
   type LexWebUiAdapterOptions,
+  type LexWebUiMutation,
+  type LexWebUiPageOptions,
   type LexWebUiState,
   type LexWebUiStore,
   STREAMING_SESSION_ATTRIBUTES,
