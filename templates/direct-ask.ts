@@ -32,11 +32,22 @@ import {
 
 /**
  * The payload API Gateway sends the ask Lambda (functions/ask/ask-request.ts reads it). The
- * message is inserted as JSON: it reached this route because `$request.body.action` parsed, so
- * it is a JSON object.
+ * message is pasted as JSON (it reached this route because `$request.body.action` parsed, so it is
+ * a JSON object) and comes **first**; the fields API Gateway supplies follow it, so the client
+ * cannot override them. Whatever trailing text a body carries (`{…},"connectionId":"other"`), the
+ * fixed tail `,"connectionId":"…","requestId":"…","requestTimeEpoch":…}` then either closes the
+ * top-level object, making the genuine fields the last keys there (`JSON.parse` keeps the last of
+ * duplicate keys), or leaves the payload unparsable (an open string, array or object before it),
+ * which Lambda refuses. With the body last, as before, trailing text could append a second
+ * `connectionId` after the genuine one.
+ *
+ * The body is not turned into a string with `"$util.escapeJavaScript($input.body)"`:
+ * escapeJavaScript writes `'` as `\'`, which is not JSON, so every "What's …?" would break unless
+ * `.replaceAll("\\'","'")` followed, and the ask Lambda would have to parse a second time.
+ * test/local-execute-api/async-integration.test.ts renders crafted bodies through this template.
  */
 export const DIRECT_ASK_REQUEST_TEMPLATE =
-  '{"connectionId":"$context.connectionId","requestId":"$context.requestId","requestTimeEpoch":$context.requestTimeEpoch,"body":$input.body}';
+  '{"body":$input.body,"connectionId":"$context.connectionId","requestId":"$context.requestId","requestTimeEpoch":$context.requestTimeEpoch}';
 
 /** Construct ids inside `DirectAsk` (logical ids `Ask<id>` in the streaming template). */
 export const DIRECT_ASK_IDS = {

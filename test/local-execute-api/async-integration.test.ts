@@ -127,6 +127,51 @@ describe('asynchronous (Event) Lambda integration', () => {
     }
   });
 
+  it('crafted bodies cannot change the connection id, request id or time the ask Lambda sees', async () => {
+    // Prepare
+    const config = gatewayConfigFromTemplate(template(), { parameters: { EnableDirectAsk: 'TRUE' } });
+    const connection = recordingLambda();
+    const payloads: Record<string, unknown>[] = [];
+    const ask: WebSocketLambda = async (payload) => {
+      payloads.push(payload as unknown as Record<string, unknown>);
+      return undefined;
+    };
+    const connectionLambdaId = config.routes.$connect?.integration?.lambdaLogicalId as string;
+    const gateway = await gatewayWith(config, { [connectionLambdaId]: connection.handler, AskFunction: ask });
+    const crafted = [
+      // a duplicate connectionId (and the other supplied fields) inside the message
+      '{"action":"ask","question":"q","connectionId":"forged","requestId":"forged","requestTimeEpoch":1}',
+      // nested quotes, backslashes and an apostrophe in the question
+      '{"action":"ask","question":"He said \\"connectionId\\":\\"forged\\", it\'s \\\\ fine"}',
+      // keys JSON.parse treats specially elsewhere
+      '{"action":"ask","question":"q","__proto__":{"connectionId":"forged"},"body":{"connectionId":"forged"}}',
+      // trailing text that would append a second connectionId (not JSON, so it routes to $default here)
+      '{"action":"ask","question":"q"},"connectionId":"forged"',
+    ];
+    try {
+      const socket = await openConnected(await presignedUrl(gateway));
+      const [realId] = gateway.connectionIds();
+
+      // Act
+      for (const body of crafted) socket.send(body);
+      await waitFor(() => payloads.length === 3 && connection.routes().includes('$default'));
+
+      // Assess
+      for (const payload of payloads) {
+        expect(payload.connectionId).toBe(realId);
+        expect(payload.requestId).not.toBe('forged');
+        expect(payload.requestTimeEpoch).toBeGreaterThan(1);
+      }
+      expect((payloads[1]?.body as { question?: string } | undefined)?.question).toBe(
+        'He said "connectionId":"forged", it\'s \\ fine',
+      );
+      socket.close();
+      await closed(socket);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
   it('refuses, at start, a synchronous AWS integration and a template using VTL it does not evaluate', async () => {
     const base = gatewayConfigFromTemplate(template(), { parameters: { EnableDirectAsk: 'TRUE' } });
     // The connection Lambda's logical id as the synthesized template names it (QnABot's StreamingLambda).
@@ -193,6 +238,80 @@ describe('compileRequestTemplate', () => {
       requestTimeEpoch: 1700000000000,
       body: { action: 'ask', question: 'hi' },
     });
+  });
+
+  it('keeps the supplied fields whatever trailing text a body carries: the payload is either invalid JSON or has the real ones', () => {
+    // Prepare: bodies as API Gateway might route them if its parser stops after the first value.
+    const render = (body: string) =>
+      compileRequestTemplate(DIRECT_ASK_REQUEST_TEMPLATE, 'test').render({
+        context: { ...context, requestId: 'r1' },
+        body,
+      });
+    const head = '{"action":"ask","question":"q"}';
+    const fragments = [
+      '}',
+      '{',
+      ']',
+      '[',
+      ',',
+      ':',
+      '"',
+      '\\',
+      '"connectionId"',
+      '"forged"',
+      '1',
+      ' ',
+      'null',
+    ];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const bodies = [
+      `${head},"connectionId":"forged"`,
+      `${head},"connectionId":"forged","requestTimeEpoch":1`,
+      `${head},"connectionId":"forged","x":{"y":1`,
+      `${head},"connectionId":"forged","x":"`,
+      `${head},"connectionId":"forged","x":[`,
+      `${head}},{"connectionId":"forged"`,
+    ];
+    for (let index = 0; index < 2000; index++) {
+      const parts = Array.from(
+        { length: 1 + Math.floor(random() * 12) },
+        () => fragments[Math.floor(random() * fragments.length)],
+      );
+      bodies.push(`${head}${parts.join('')}`);
+    }
+
+    // Act
+    const outcomes = bodies.map((body) => {
+      try {
+        return JSON.parse(render(body)) as Record<string, unknown>;
+      } catch {
+        return 'invalid JSON';
+      }
+    });
+
+    // Assess
+    for (const outcome of outcomes) {
+      if (outcome === 'invalid JSON') continue;
+      expect(outcome).toMatchObject({
+        connectionId: 'c1=',
+        requestId: 'r1',
+        requestTimeEpoch: 1700000000000,
+      });
+    }
+    // the attack the body-first layout stops: a second connectionId, now before the genuine one
+    expect(outcomes[0]).toEqual({
+      body: { action: 'ask', question: 'q' },
+      connectionId: 'c1=',
+      requestId: 'r1',
+      requestTimeEpoch: 1700000000000,
+    });
+    expect(outcomes[1]).toMatchObject({ connectionId: 'c1=', requestTimeEpoch: 1700000000000 });
+    expect(outcomes.slice(2, 6)).toEqual(Array(4).fill('invalid JSON'));
+    expect(outcomes.filter((outcome) => outcome !== 'invalid JSON').length).toBeGreaterThan(2);
   });
 
   it("renders $input.json('$'), dotted context names and leaves non-VTL $ and # alone", () => {

@@ -115,6 +115,8 @@ describe('with EnableDirectAsk=TRUE', () => {
     expect(DIRECT_ASK_REQUEST_TEMPLATE).toContain('$context.connectionId');
     expect(DIRECT_ASK_REQUEST_TEMPLATE).toContain('$context.requestTimeEpoch');
     expect(DIRECT_ASK_REQUEST_TEMPLATE).toContain('$input.body');
+    // The message first, the supplied fields after it, so trailing text cannot override them.
+    expect(DIRECT_ASK_REQUEST_TEMPLATE.startsWith('{"body":$input.body,')).toBe(true);
   });
 
   test('Lambda does not retry a failed answer (it would stream twice) and drops stale questions', () => {
