@@ -40,13 +40,15 @@ export {
   sharedSettingsForNestedStack,
 } from './shared-parameters';
 export {
+  ACCESS_LOG_FORMAT,
   BINDING_LIMITS,
+  CONNECTION_ITEM_ACTIONS,
   LOG_RETENTION_DAYS,
+  PUBLISHER_ITEM_ACTIONS,
   QNABOT_SHARED_IDS,
   QnaStreaming,
   type QnaStreamingProps,
   type QnaStreamingVpcProps,
-  SESSION_ITEM_ACTIONS,
   STREAMING_IDS,
   STREAMING_LAMBDA_HANDLER,
   STREAMING_LAMBDA_RUNTIME,

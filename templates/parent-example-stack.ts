@@ -127,9 +127,11 @@ export class ParentExampleStack extends ReadableStack {
       managedPolicyArns: [this.streaming.outputIfEnabled(STREAMING_OUTPUTS.publisherPolicyArn, Aws.NO_VALUE)],
       statements: [
         {
+          // The example Lambdas only stream (ConverseStream is authorized as
+          // InvokeModelWithResponseStream); nothing calls InvokeModel or Converse.
           Sid: 'AnswerModel',
           Effect: 'Allow',
-          Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+          Action: 'bedrock:InvokeModelWithResponseStream',
           Resource: options.modelArn,
         },
       ],

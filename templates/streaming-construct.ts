@@ -183,10 +183,17 @@ export interface QnaStreamingProps {
 }
 
 /**
- * Access log line: one JSON object per request; `$context.identity.cognitoIdentityId` shows which
- * identity opened a connection, `$context.integration.error` why a Lambda call failed.
+ * Access log line: one JSON object per request; `$context.integration.error` says why a Lambda call
+ * failed. No identity or session id: an unauthenticated Cognito identity id is a bearer secret (it
+ * is enough to get that visitor's credentials), and the session id is often that identity id, so
+ * neither `$context.identity.cognitoIdentityId`, `user`, `userArn`, `caller` nor the query string
+ * (which holds `sessionId`) is logged. `sourceIp` stays: API Gateway WebSocket APIs have no
+ * per-client throttling and no AWS WAF, so the source address is the only way to find and block a
+ * flooding client; it lives as long as `LogRetentionPeriod` says. `connectionId` is no secret (only
+ * a principal with `execute-api:ManageConnections` can use it) and ties the lines of one socket
+ * together.
  */
-const ACCESS_LOG_FORMAT = JSON.stringify({
+export const ACCESS_LOG_FORMAT = JSON.stringify({
   requestId: '$context.requestId',
   extendedRequestId: '$context.extendedRequestId',
   requestTime: '$context.requestTime',
@@ -195,7 +202,6 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
   status: '$context.status',
   connectionId: '$context.connectionId',
   sourceIp: '$context.identity.sourceIp',
-  cognitoIdentityId: '$context.identity.cognitoIdentityId',
   integrationStatus: '$context.integration.status',
   integrationError: '$context.integration.error',
   errorMessage: '$context.error.message',
@@ -273,7 +279,7 @@ export class QnaStreaming extends Construct {
         {
           Sid: 'SessionTable',
           Effect: 'Allow',
-          Action: [...SESSION_ITEM_ACTIONS],
+          Action: [...CONNECTION_ITEM_ACTIONS],
           Resource: this.table.attrArn,
         },
         ...optionalStatement(tracing, {
@@ -475,10 +481,10 @@ export class QnaStreaming extends Construct {
           },
           {
             // Reads the session's tabs; the writes forget a tab that answered 410 Gone (its
-            // connection item, and the tab in its session item).
+            // connection item, the tab in its session item, its owner's claim).
             Sid: 'SessionItems',
             Effect: 'Allow',
-            Action: [...SESSION_ITEM_ACTIONS],
+            Action: [...PUBLISHER_ITEM_ACTIONS],
             Resource: this.table.attrArn,
           },
         ],
@@ -524,10 +530,20 @@ export class QnaStreaming extends Construct {
 }
 
 /**
- * Item-level DynamoDB actions on the session table, for the connection Lambda and for publishers
- * alike: every item is read and written by its key (no Query, no Scan, no index).
+ * Item-level DynamoDB actions of publishers on the session table: every item is read and written by
+ * its key (no Query, no Scan, no index). GetItem reads a session and a connection; a 410 Gone makes
+ * the publisher write the session item and the owner's identity item (PutItem, conditional on their
+ * version) and delete the connection item (DeleteItem) (functions/shared/session-table.ts
+ * `listConnections`, `findConnection`, `deleteConnection`).
  */
-export const SESSION_ITEM_ACTIONS = [
+export const PUBLISHER_ITEM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+] as const;
+
+/** The connection Lambda's: the publisher's, plus UpdateItem for `cancel` (`requestCancel`). */
+export const CONNECTION_ITEM_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',

@@ -271,7 +271,7 @@ describe('example parent: the publishing Lambdas whatever EnableStreaming is', (
           {
             Sid: 'AnswerModel',
             Effect: 'Allow',
-            Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+            Action: 'bedrock:InvokeModelWithResponseStream',
             Resource: modelArn,
           },
         ]);

@@ -6,7 +6,7 @@ import {
   IDENTITY_BINDINGS,
   ROUTES,
 } from '../../functions/shared/constants';
-import { STREAMING_OUTPUTS, synthTemplates } from '../../templates';
+import { ACCESS_LOG_FORMAT, STREAMING_OUTPUTS, synthTemplates } from '../../templates';
 import { TEST_ASSET_KEYS } from './asset-keys';
 import { CfnEvaluator, type CfnTemplate } from './cfn-evaluator';
 
@@ -21,6 +21,8 @@ const getAtt = (id: string, attribute: string) => ({ 'Fn::GetAtt': [id, attribut
 const routeTarget = (integration: string) => ({ 'Fn::Join': ['/', ['integrations', ref(integration)]] });
 /** Item-level actions only: every item is read and written by its key (no Query, no index). */
 const ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+/** A publisher never updates an item in place (only the connection Lambda's `cancel` does). */
+const PUBLISHER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'];
 const executeApiArn = (suffix: string) => ({
   'Fn::Join': [
     '',
@@ -166,7 +168,7 @@ describe('streaming template: stage', () => {
     const format = (propertiesOf(json.Resources, 'WebSocketStage').AccessLogSettings as { Format: string })
       .Format;
     expect(Object.keys(JSON.parse(format))).toEqual(
-      expect.arrayContaining(['requestId', 'routeKey', 'status', 'connectionId', 'cognitoIdentityId']),
+      expect.arrayContaining(['requestId', 'routeKey', 'status', 'connectionId', 'integrationError']),
     );
   });
 
@@ -344,9 +346,45 @@ describe('streaming template: publisher policy', () => {
       }),
       expect.objectContaining({
         Effect: 'Allow',
-        Action: ITEM_ACTIONS,
+        Action: PUBLISHER_ACTIONS,
         Resource: getAtt('StreamingDynamoTable', 'Arn'),
       }),
+    ]);
+  });
+});
+
+describe('streaming template: access log', () => {
+  test('names no identity, caller or session id (a Cognito identity id is a bearer secret)', () => {
+    const stage = json.Resources.WebSocketStage?.Properties as {
+      AccessLogSettings: { Format: string };
+    };
+    const format = stage.AccessLogSettings.Format;
+    expect(format).toBe(ACCESS_LOG_FORMAT);
+    for (const forbidden of [
+      'cognitoIdentityId',
+      'cognitoIdentityPoolId',
+      'cognitoAuthenticationProvider',
+      '$context.identity.user',
+      '$context.identity.caller',
+      '$context.identity.accountId',
+      '$context.identity.accessKey',
+      'querystring',
+      '$context.authorizer',
+    ]) {
+      expect(format).not.toContain(forbidden);
+    }
+    expect(Object.keys(JSON.parse(format) as object)).toEqual([
+      'requestId',
+      'extendedRequestId',
+      'requestTime',
+      'eventType',
+      'routeKey',
+      'status',
+      'connectionId',
+      'sourceIp',
+      'integrationStatus',
+      'integrationError',
+      'errorMessage',
     ]);
   });
 });
