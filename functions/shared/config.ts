@@ -50,6 +50,23 @@ export function optionalChoice<T extends string>(
   return match;
 }
 
+/** Shortest STREAMING_LOG_HASH_KEY accepted: shorter keys are guessable. */
+export const MIN_LOG_HASH_KEY_LENGTH = 16;
+
+/**
+ * The key of the hashes that stand for session and identity ids in logs (log-safe.ts), or
+ * undefined when unset (log-safe.ts then uses a random key per container).
+ */
+export function readLogHashKey(env: Env = process.env): string | undefined {
+  const key = optionalString(env, ENV.logHashKey);
+  if (key !== undefined && key.length < MIN_LOG_HASH_KEY_LENGTH) {
+    throw new ConfigurationError(
+      `${ENV.logHashKey} must be at least ${MIN_LOG_HASH_KEY_LENGTH} characters, got ${key.length}`,
+    );
+  }
+  return key;
+}
+
 /** Settings of the connection Lambda. */
 export interface ConnectionConfig {
   tableName: string;

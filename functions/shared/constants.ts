@@ -22,6 +22,11 @@ export const ENV = {
   /** Seconds a connection item lives (API Gateway closes sockets after 2 h). */
   sessionTtlSeconds: 'STREAMING_SESSION_TTL_SECONDS',
   logLevel: 'LOG_LEVEL',
+  /**
+   * Key (16+ characters) of the keyed hashes that stand for session and identity ids in logs
+   * (functions/shared/log-safe.ts); unset: a random key per container. Same value on every Lambda.
+   */
+  logHashKey: 'STREAMING_LOG_HASH_KEY',
   /** Publisher: milliseconds text is coalesced after the first post (see functions/streaming/coalescer.ts). */
   coalesceWindowMs: 'STREAMING_COALESCE_WINDOW_MS',
   /** Publisher: buffered UTF-8 bytes that trigger a post before the window ends. */

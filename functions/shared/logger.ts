@@ -1,7 +1,16 @@
 /**
  * Structured logs: one JSON object per line with fixed keys (`level`, `time`, `service`, `message`)
  * plus whatever context the caller adds. Errors are flattened so `cause` chains survive JSON.
+ *
+ * Session ids and identities are bearer secrets (log-safe.ts): callers log `sessionRef`/`identityRef`
+ * themselves, and as a second line of defence this logger never writes the context keys of
+ * LOG_REF_KEYS raw: `sessionId: 'x'` (in a line's context or a child's) is written as
+ * `sessionRef: logRef('x')`, an identity as `identityRef`, a non-string value under those keys as
+ * "[redacted]". Only top-level context keys are checked; message texts and nested objects are the
+ * caller's responsibility (no log message of this project contains an id).
  */
+import { logSafeEntry } from './log-safe';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -48,10 +57,10 @@ export function createLogger(options: LoggerOptions, baseContext: Record<string,
       time: new Date().toISOString(),
       service: options.service,
       message,
-      ...baseContext,
     };
-    for (const [key, value] of Object.entries(context ?? {})) {
-      entry[key] = value instanceof Error ? serializeError(value) : value;
+    for (const [key, value] of [...Object.entries(baseContext), ...Object.entries(context ?? {})]) {
+      const [safeKey, safeValue] = logSafeEntry(key, value);
+      entry[safeKey] = safeValue instanceof Error ? serializeError(safeValue) : safeValue;
     }
     write(JSON.stringify(entry));
   };
