@@ -15,6 +15,7 @@ import type { PublisherConfig } from '../shared/config';
 import { ENV, type Protocol } from '../shared/constants';
 import { ConfigurationError } from '../shared/errors';
 import { standaloneErrorFrame } from '../shared/frames';
+import { logRef } from '../shared/log-safe';
 import type { Logger } from '../shared/logger';
 import type { ConnectionRecord } from '../shared/session-table';
 import { bedrockConverseSource, resolveModelSettings, type SourceFactory } from '../streaming/answer-flows';
@@ -102,7 +103,7 @@ export async function answerDirectAsk(
   }
   if (isAskRejection(request)) {
     logger.info('question refused', {
-      sessionId: record.sessionId,
+      sessionRef: logRef(record.sessionId),
       code: request.code,
       reason: request.message,
     });
@@ -113,7 +114,7 @@ export async function answerDirectAsk(
   const settings = resolveModelSettings(runtime.config);
   const makeSource = options.makeSource ?? bedrockConverseSource;
   logger.info('answering a direct question', {
-    sessionId: record.sessionId,
+    sessionRef: logRef(record.sessionId),
     questionChars: request.question.length,
     queuedMs: request.requestTimeEpoch === undefined ? undefined : Date.now() - request.requestTimeEpoch,
   });

@@ -10,10 +10,13 @@
  *   route response); text-protocol sockets get nothing, because every text message is shown as
  *   answer text. The socket stays open either way.
  * - `cancel`: records a cancel request that the session's running publisher sees within 1 s.
+ *
+ * Logs carry `sessionRef`/`identityRef`, never session ids or identities (functions/shared/log-safe.ts).
  */
 import type { ConnectionConfig } from '../shared/config';
 import { PROTOCOLS, type Protocol, ROUTES, SESSION_ID_PATTERN } from '../shared/constants';
 import { standaloneErrorFrame } from '../shared/frames';
+import { logRef, sessionRefOf } from '../shared/log-safe';
 import type { Logger } from '../shared/logger';
 import type { CallerIdentity } from '../shared/session-binding';
 import type { SessionTable } from '../shared/session-table';
@@ -53,6 +56,11 @@ export function callerIdentity(identity: WebSocketIdentity | undefined): CallerI
   if (cognitoIdentityId) return { key: cognitoIdentityId, cognitoIdentityId };
   const principal = identity?.userArn ?? identity?.caller ?? identity?.accessKey ?? undefined;
   return principal ? { key: principal } : undefined;
+}
+
+/** `{ identityRef }` of the signing identity, for log lines. */
+function identityRefOf(caller: CallerIdentity | undefined): { identityRef?: string } {
+  return caller ? { identityRef: logRef(caller.key) } : {};
 }
 
 function reply(statusCode: number, body?: string): WebSocketResult {
@@ -102,12 +110,17 @@ export async function handleConnect(
   deps: ConnectionRouteDeps,
 ): Promise<WebSocketResult> {
   const { connectionId } = event.requestContext;
+  const caller = callerIdentity(event.requestContext.identity);
   const query = parseConnectQuery(event);
   if (query instanceof ConnectRejection) {
-    deps.logger.warn('connect refused', { connectionId, statusCode: query.statusCode, reason: query.reason });
+    deps.logger.warn('connect refused', {
+      connectionId,
+      ...identityRefOf(caller),
+      statusCode: query.statusCode,
+      reason: query.reason,
+    });
     return reply(query.statusCode, query.reason);
   }
-  const caller = callerIdentity(event.requestContext.identity);
   const { config } = deps;
   const outcome = await deps.table.connect(
     {
@@ -127,6 +140,8 @@ export async function handleConnect(
   if (!outcome.accepted) {
     deps.logger.warn('connect refused', {
       connectionId,
+      ...sessionRefOf(query.sessionId),
+      ...identityRefOf(caller),
       statusCode: outcome.refusal.statusCode,
       reason: outcome.refusal.reason,
       binding: config.identityBinding,
@@ -135,7 +150,8 @@ export async function handleConnect(
   }
   deps.logger.info('connected', {
     connectionId,
-    sessionId: query.sessionId,
+    ...sessionRefOf(query.sessionId),
+    ...identityRefOf(caller),
     protocol: query.protocol,
     tabs: outcome.session.tabs.length,
     cognitoIdentity: caller?.cognitoIdentityId !== undefined,
@@ -153,7 +169,7 @@ export async function handleDisconnect(
   const removed = record ? await deps.table.deleteConnection(record.sessionId, connectionId, now) : false;
   deps.logger.info('disconnected', {
     connectionId,
-    sessionId: record?.sessionId,
+    ...sessionRefOf(record?.sessionId),
     known: removed,
     closeCode: event.requestContext.disconnectStatusCode,
   });
@@ -180,7 +196,7 @@ export async function handleDefault(
   const { connectionId } = event.requestContext;
   const record = await deps.table.findConnection(connectionId, deps.now());
   const received = describeAction(event.body);
-  deps.logger.info('unknown action', { connectionId, sessionId: record?.sessionId, received });
+  deps.logger.info('unknown action', { connectionId, ...sessionRefOf(record?.sessionId), received });
   if (record?.protocol !== 'json') return reply(200);
   const frame = standaloneErrorFrame(
     'UnknownAction',
@@ -197,7 +213,7 @@ export async function handleCancel(
   const at = deps.now();
   const record = await deps.table.findConnection(connectionId, at);
   const recorded = record ? await deps.table.requestCancel(record.sessionId, connectionId, at) : false;
-  deps.logger.info('cancel requested', { connectionId, sessionId: record?.sessionId, recorded });
+  deps.logger.info('cancel requested', { connectionId, ...sessionRefOf(record?.sessionId), recorded });
   return reply(200);
 }
 

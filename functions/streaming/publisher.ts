@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { PUBLISHER_DEFAULTS } from '../shared/config';
 import type { Citation, Usage } from '../shared/frames';
+import { logRef } from '../shared/log-safe';
 import { createLogger, type Logger } from '../shared/logger';
 import type { ConnectionRecord, SessionTable } from '../shared/session-table';
 import { errorNote, STOPPED_NOTE, withNote } from './answer-notes';
@@ -117,8 +118,9 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<bool
 export async function publishAnswer(options: PublishAnswerOptions): Promise<StreamResult> {
   const startedAt = Date.now();
   const turnId = options.turnId ?? randomUUID();
+  // A keyed hash, never the session id itself: it is often a Cognito identity id (log-safe.ts).
   const logger = (options.logger ?? createLogger({ service: 'publisher' })).child({
-    sessionId: options.sessionId,
+    sessionRef: logRef(options.sessionId),
     turnId,
   });
   const drainTimeoutMs = options.drainTimeoutMs ?? 3000;
