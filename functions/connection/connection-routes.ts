@@ -9,7 +9,12 @@
  * - `$default`: an unknown action. json-protocol sockets get an error frame back (through the
  *   route response); text-protocol sockets get nothing, because every text message is shown as
  *   answer text. The socket stays open either way.
- * - `cancel`: records a cancel request that the session's running publisher sees within 1 s.
+ * - `cancel`: records a cancel request that the session's running publisher sees within 1 s. A
+ *   session records at most one per second (session-table.ts `requestCancel`), and a container skips
+ *   a socket's repeats within that second without touching the table (RecentCancels), so a flood of
+ *   cancels costs Lambda calls but at most one table write per second per session. The price: a
+ *   second cancel within a second of the first is dropped, so an answer asked and cancelled again
+ *   inside that second runs on (the client has already stopped showing it; a later cancel stops it).
  *
  * Logs carry `sessionRef`/`identityRef`, never session ids or identities (functions/shared/log-safe.ts).
  */
@@ -19,7 +24,7 @@ import { standaloneErrorFrame } from '../shared/frames';
 import { logRef, sessionRefOf } from '../shared/log-safe';
 import type { Logger } from '../shared/logger';
 import type { CallerIdentity } from '../shared/session-binding';
-import type { SessionTable } from '../shared/session-table';
+import { CANCEL_MIN_INTERVAL_MS, type SessionTable } from '../shared/session-table';
 import type { WebSocketEvent, WebSocketIdentity, WebSocketResult } from './websocket-event';
 
 export interface ConnectionRouteDeps {
@@ -31,6 +36,34 @@ export interface ConnectionRouteDeps {
   logger: Logger;
   /** Epoch milliseconds. */
   now: () => number;
+  /** Cancels this container sent to the table lately (the handler keeps one per container). */
+  recentCancels?: RecentCancels;
+}
+
+/**
+ * The sockets whose `cancel` this container sent to the session table lately. A repeat within
+ * CANCEL_MIN_INTERVAL_MS would be refused by the table anyway (and billed as a write), so it is
+ * skipped before the connection lookup: a flood from one socket then costs only its Lambda calls.
+ * Bounded: the map is cleared when it reaches `maxEntries`.
+ */
+export class RecentCancels {
+  private readonly sentAt = new Map<string, number>();
+
+  constructor(
+    readonly intervalMs: number = CANCEL_MIN_INTERVAL_MS,
+    readonly maxEntries = 10_000,
+  ) {}
+
+  /** True when this socket's previous cancel went to the table less than `intervalMs` before `nowMs`. */
+  isRecent(connectionId: string, nowMs: number): boolean {
+    const at = this.sentAt.get(connectionId);
+    return at !== undefined && nowMs - at < this.intervalMs && nowMs >= at;
+  }
+
+  remember(connectionId: string, nowMs: number): void {
+    if (this.sentAt.size >= this.maxEntries) this.sentAt.clear();
+    this.sentAt.set(connectionId, nowMs);
+  }
 }
 
 /** A `$connect` request the Lambda refuses, with the status API Gateway returns to the client. */
@@ -211,9 +244,19 @@ export async function handleCancel(
 ): Promise<WebSocketResult> {
   const { connectionId } = event.requestContext;
   const at = deps.now();
+  const recent = deps.recentCancels;
+  if (recent?.isRecent(connectionId, at)) {
+    // Debug only: a flood must not become a flood of log lines either.
+    deps.logger.debug('cancel ignored: this socket cancelled less than a second ago', { connectionId });
+    return reply(200);
+  }
+  recent?.remember(connectionId, at);
   const record = await deps.table.findConnection(connectionId, at);
   const recorded = record ? await deps.table.requestCancel(record.sessionId, connectionId, at) : false;
-  deps.logger.info('cancel requested', { connectionId, ...sessionRefOf(record?.sessionId), recorded });
+  const context = { connectionId, ...sessionRefOf(record?.sessionId), recorded };
+  // Not recorded: the tab is gone, or the session recorded a cancel in the last second.
+  if (recorded) deps.logger.info('cancel requested', context);
+  else deps.logger.debug('cancel requested', context);
   return reply(200);
 }
 

@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readConnectionConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { SessionTable } from '../shared/session-table';
-import { routeConnectionEvent } from './connection-routes';
+import { RecentCancels, routeConnectionEvent } from './connection-routes';
 import type { WebSocketEvent, WebSocketResult } from './websocket-event';
 
 const config = readConnectionConfig();
@@ -17,7 +17,8 @@ const table = new SessionTable({
   ttlSeconds: config.sessionTtlSeconds,
   claimGraceSeconds: config.claimGraceSeconds,
 });
+const recentCancels = new RecentCancels();
 
 export async function handler(event: WebSocketEvent): Promise<WebSocketResult> {
-  return routeConnectionEvent(event, { table, config, logger, now: Date.now });
+  return routeConnectionEvent(event, { table, config, logger, now: Date.now, recentCancels });
 }

@@ -84,6 +84,13 @@ export type ConnectOutcome =
   | { accepted: true; tab: TabState; session: SessionState }
   | { accepted: false; refusal: BindingRefusal };
 
+/**
+ * A session records at most one cancel per this many milliseconds (`requestCancel`). The first cancel
+ * of a flood stops the running answer (publishers see it within their poll, under 1 s); the rest
+ * have nothing left to stop.
+ */
+export const CANCEL_MIN_INTERVAL_MS = 1000;
+
 /** How often a write is re-decided after losing a race before the request gives up. */
 const MAX_ATTEMPTS = 8;
 
@@ -444,24 +451,34 @@ export class SessionTable {
 
   /**
    * Marks a cancel request on the session of a tab. Publishers re-read the session while they stream
-   * and stop when it carries a cancel newer than their answer's start. Returns false when the tab is
-   * no longer in its session (nothing to cancel, nothing resurrected).
+   * and stop when it carries a cancel newer than their answer's start. Returns false, writing nothing,
+   * when the tab is no longer in its session (nothing to cancel, nothing resurrected) or when the
+   * session already recorded a cancel less than `minIntervalMs` before `atMs`: the running answer is
+   * stopping already, so a flood of `cancel` messages changes the item at most once per interval
+   * (no new version for concurrent `$connect`/`$disconnect` writes to lose against). DynamoDB still
+   * bills a refused conditional write as a write; the connection routes skip repeats of one socket
+   * before they reach the table (connection-routes.ts RecentCancels).
    */
-  async requestCancel(sessionId: string, connectionId: string, atMs: number): Promise<boolean> {
+  async requestCancel(
+    sessionId: string,
+    connectionId: string,
+    atMs: number,
+    minIntervalMs: number = CANCEL_MIN_INTERVAL_MS,
+  ): Promise<boolean> {
     try {
       await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [TABLE.partitionKey]: sessionId },
           UpdateExpression: 'SET #at = :t ADD #v :one',
-          ConditionExpression: 'attribute_exists(#tabs.#c)',
+          ConditionExpression: 'attribute_exists(#tabs.#c) AND (attribute_not_exists(#at) OR #at <= :since)',
           ExpressionAttributeNames: {
             '#at': 'cancelRequestedAt',
             '#v': 'version',
             '#tabs': 'tabs',
             '#c': connectionId,
           },
-          ExpressionAttributeValues: { ':t': atMs, ':one': 1 },
+          ExpressionAttributeValues: { ':t': atMs, ':one': 1, ':since': atMs - minIntervalMs },
         }),
       );
       return true;

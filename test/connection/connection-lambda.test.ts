@@ -3,7 +3,7 @@
  * table created from the synthesized template.
  */
 import type { ConnectionRouteDeps } from '../../functions/connection/connection-routes';
-import { routeConnectionEvent } from '../../functions/connection/connection-routes';
+import { RecentCancels, routeConnectionEvent } from '../../functions/connection/connection-routes';
 import type { WebSocketEvent } from '../../functions/connection/websocket-event';
 import {
   BINDING_DEFAULTS,
@@ -11,7 +11,7 @@ import {
   type IdentityBinding,
 } from '../../functions/shared/constants';
 import { createLogger } from '../../functions/shared/logger';
-import { cancelRequestedSince } from '../../functions/shared/session-table';
+import { CANCEL_MIN_INTERVAL_MS, cancelRequestedSince } from '../../functions/shared/session-table';
 import { type SessionTableServer, startSessionTableServer } from '../support/session-table-server';
 
 const IDENTITY = 'us-east-1:11111111-2222-3333-4444-555555555555';
@@ -330,6 +330,87 @@ describe('cancel', () => {
     // Assess
     expect(result.statusCode).toBe(200);
     expect(await server.table.listConnections('session-cancel-gone', clock)).toEqual([]);
+  });
+
+  it('writes at most one cancel per second per session: a flood from every tab changes the item once', async () => {
+    // Prepare: two tabs; each cancel is a separate Lambda call (no per-container memory)
+    const turnStartedAt = clock;
+    const first = await connect('session-cancel-flood', { protocol: 'json' });
+    const second = await connect('session-cancel-flood');
+    clock += 100;
+    const firstCancelAt = clock;
+    const before = await server.table.getSession('session-cancel-flood');
+
+    // Act: 40 cancels over 975 ms, alternating tabs
+    const results = [];
+    for (let index = 0; index < 40; index += 1) {
+      const { connectionId } = index % 2 === 0 ? first : second;
+      results.push(
+        await routeConnectionEvent(messageEvent('cancel', connectionId, '{"action":"cancel"}'), deps()),
+      );
+      clock += 25;
+    }
+    const afterFlood = await server.table.getSession('session-cancel-flood');
+
+    // Assess: the first cancel is what a publisher sees; the others wrote nothing
+    expect(results.every((result) => result.statusCode === 200)).toBe(true);
+    expect(clock - firstCancelAt).toBe(40 * 25);
+    expect(afterFlood?.cancelRequestedAt).toBe(firstCancelAt);
+    expect(afterFlood?.version).toBe((before?.version ?? 0) + 1);
+    expect(
+      cancelRequestedSince(await server.table.listConnections('session-cancel-flood', clock), turnStartedAt),
+    ).toBe(firstCancelAt);
+    expect(
+      logLines.filter((line) => line.message === 'cancel requested' && line.level === 'info'),
+    ).toHaveLength(1);
+  });
+
+  it('records a cancel again once a second has passed since the last one', async () => {
+    // Prepare
+    const { connectionId } = await connect('session-cancel-again', { protocol: 'json' });
+    await routeConnectionEvent(messageEvent('cancel', connectionId, '{"action":"cancel"}'), deps());
+    const firstAt = clock;
+
+    // Act
+    clock = firstAt + CANCEL_MIN_INTERVAL_MS - 1;
+    await routeConnectionEvent(messageEvent('cancel', connectionId, '{"action":"cancel"}'), deps());
+    const tooSoon = (await server.table.getSession('session-cancel-again'))?.cancelRequestedAt;
+    clock = firstAt + CANCEL_MIN_INTERVAL_MS;
+    await routeConnectionEvent(messageEvent('cancel', connectionId, '{"action":"cancel"}'), deps());
+    const again = (await server.table.getSession('session-cancel-again'))?.cancelRequestedAt;
+
+    // Assess
+    expect(tooSoon).toBe(firstAt);
+    expect(again).toBe(firstAt + CANCEL_MIN_INTERVAL_MS);
+  });
+
+  it("skips a socket's repeats within a second in the same container without reading or writing the table", async () => {
+    // Prepare
+    const { connectionId } = await connect('session-cancel-memo', { protocol: 'json' });
+    const other = await connect('session-cancel-memo');
+    const recentCancels = new RecentCancels();
+    const finds = jest.spyOn(server.table, 'findConnection');
+    const writes = jest.spyOn(server.table, 'requestCancel');
+    const cancel = (id: string) =>
+      routeConnectionEvent(messageEvent('cancel', id, '{"action":"cancel"}'), { ...deps(), recentCancels });
+
+    // Act: 30 cancels from one socket within 870 ms, one from another socket, one a second later
+    for (let index = 0; index < 30; index += 1) {
+      await cancel(connectionId);
+      clock += 30;
+    }
+    await cancel(other.connectionId);
+    clock += CANCEL_MIN_INTERVAL_MS;
+    await cancel(connectionId);
+
+    // Assess
+    try {
+      expect(finds).toHaveBeenCalledTimes(3);
+      expect(writes).toHaveBeenCalledTimes(3);
+    } finally {
+      finds.mockRestore();
+      writes.mockRestore();
+    }
   });
 });
 

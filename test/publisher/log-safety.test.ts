@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { mockClient } from 'aws-sdk-client-mock';
 import { answerDirectAsk } from '../../functions/ask/answer-direct-ask';
-import { routeConnectionEvent } from '../../functions/connection/connection-routes';
+import { RecentCancels, routeConnectionEvent } from '../../functions/connection/connection-routes';
 import type { WebSocketEvent, WebSocketIdentity } from '../../functions/connection/websocket-event';
 import { readPublisherConfig } from '../../functions/shared/config';
 import { BINDING_DEFAULTS } from '../../functions/shared/constants';
@@ -40,6 +40,7 @@ const routes = () => ({
   config: BINDING_DEFAULTS,
   logger: logger.child({ route: 'connection' }),
   now: Date.now,
+  recentCancels: new RecentCancels(),
 });
 
 beforeAll(async () => {
