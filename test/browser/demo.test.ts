@@ -227,12 +227,12 @@ it('reconnects when the socket is killed mid-answer, and the next question strea
   expect(pageErrors).toEqual([]);
 }, 60_000);
 
-it('streams the same answer to two tabs of one session (identity shared through the URL)', async () => {
+it('streams the same answer to two tabs of one session; the link carries a join code, never the identity', async () => {
   // Prepare
   const context = await newContext();
   const first = await openDemo(context);
-  const shareLink = await first.page.getAttribute('[data-testid="demo-share-link"]', 'href');
-  const second = await openDemo(context, `?identity=${encodeURIComponent(first.identityId)}`);
+  const shareLink = (await first.page.getAttribute('[data-testid="demo-share-link"]', 'href')) ?? '';
+  const second = await openDemo(context, new URL(shareLink).search);
 
   // Act
   await ask(first.page, AUTH_QUESTION);
@@ -249,9 +249,12 @@ it('streams the same answer to two tabs of one session (identity shared through 
   const mirrored = await readMirroredAnswer(second.page);
   await screenshot(second.page, 'demo-second-tab');
 
-  // Assess
+  // Assess: the identity went from tab to tab inside the browser, not through the URL
+  expect(shareLink).toMatch(new RegExp(`^${stack.endpoints.webUrl}\\?join=[0-9a-f]{32}$`));
+  expect(shareLink).not.toContain(encodeURIComponent(first.identityId));
+  expect(shareLink).not.toContain(first.identityId.split(':')[1]);
   expect(second.identityId).toBe(first.identityId);
-  expect(shareLink).toBe(`${stack.endpoints.webUrl}?identity=${encodeURIComponent(first.identityId)}`);
+  await expect(second.page.getAttribute('[data-testid="demo-join"]', 'data-state')).resolves.toBe('joined');
   expect(await connectionsOf(first.identityId)).toHaveLength(2);
   expectGrowingPrefixes(
     mirroredStates.filter((state) => state.state === 'streaming').map((state) => state.text),
@@ -260,6 +263,26 @@ it('streams the same answer to two tabs of one session (identity shared through 
   expect(mirrored.text.length).toBeGreaterThan(100);
   expect(first.pageErrors).toEqual([]);
   expect(second.pageErrors).toEqual([]);
+}, 60_000);
+
+it('a copied second-tab link opened in another browser joins nothing: a new visitor, and the page says why', async () => {
+  // Prepare
+  const owner = await openDemo(await newContext());
+  const shareLink = (await owner.page.getAttribute('[data-testid="demo-share-link"]', 'href')) ?? '';
+
+  // Act: someone else (another browser profile) opens the link
+  const stranger = await openDemo(await newContext(), new URL(shareLink).search);
+  const notice = await stranger.page.textContent('[data-testid="demo-join"]');
+
+  // Assess
+  expect(stranger.identityId).not.toBe(owner.identityId);
+  expect(stranger.identityId).toMatch(/^[a-z]{2}-[a-z]+-\d:[0-9a-f-]{36}$/);
+  await expect(stranger.page.getAttribute('[data-testid="demo-join"]', 'data-state')).resolves.toBe(
+    'not-joined',
+  );
+  expect(notice).toContain('this tab is a new visitor');
+  expect(await connectionsOf(owner.identityId)).toHaveLength(1);
+  expect(stranger.pageErrors).toEqual([]);
 }, 60_000);
 
 it("refuses a socket signed for another identity's session (403) and says so on the page", async () => {

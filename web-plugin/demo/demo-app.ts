@@ -7,8 +7,14 @@
  * 4. mounts the chat widget, whose `ask` calls Lex V2 RecognizeText (SigV4, service `lex`).
  *
  * Page URL parameters (what the share link and the tests use):
- * - `identity=<cognito identity id>`: reuse that identity (and so its session) instead of a new
- *   one, e.g. a second tab on the same session; both tabs receive the stream.
+ * - `join=<code>`: join the session of the open demo tab that made this link, e.g. a second tab on
+ *   the same session; both tabs receive the stream. The URL never carries the identity id: with an
+ *   unauthenticated identity pool that id alone gets the visitor's AWS credentials, and URLs end up
+ *   in histories, screenshots and chat messages. The new tab asks for the identity over a
+ *   BroadcastChannel, which only same-origin pages of the same browser profile share; the tab
+ *   whose code it is answers. The code is random per tab and gives nothing to anyone outside this
+ *   browser. When no tab answers within JOIN_TIMEOUT_MS (the first tab closed, or the link was
+ *   opened elsewhere), the page starts as a new visitor and says so.
  * - `sessionId=<id>`: use another session id than the identity id, to see the gateway refuse
  *   (403) a socket for a session that is not yours.
  *
@@ -16,7 +22,8 @@
  * | `demo-connection` | connection pill; `data-state` = starting/connecting/open/reconnecting/refused/closed/failed; `data-opens` counts sockets opened |
  * | `demo-identity`   | the Cognito identity id                                        |
  * | `demo-session`    | the session id used for the socket and Lex                     |
- * | `demo-share-link` | link to a second tab on this identity                          |
+ * | `demo-share-link` | link to a second tab on this identity (`?join=<code>`, no identity) |
+ * | `demo-join`       | outcome of a `?join=` link: `data-state` = joined/not-joined (hidden without one) |
  * | `demo-alert`      | the latest problem, in words (hidden when there is none)       |
  * | `demo-stats`      | timing of the last streamed answer (from the `end` frame)      |
  * | `demo-mirrored-answer` | an answer streamed to this tab for a question asked in another tab of the session; `data-state` = streaming/done |
@@ -54,6 +61,58 @@ export interface DemoEnvironment {
   WebSocket?: WebSocketConstructor;
   /** Where the endpoints are read. @default '/endpoints.json' */
   endpointsUrl?: string;
+  /** How tabs of this browser hand the identity to a second tab. @default globalThis.BroadcastChannel */
+  BroadcastChannel?: BroadcastChannelConstructor;
+}
+
+export type BroadcastChannelConstructor = new (
+  name: string,
+) => Pick<BroadcastChannel, 'postMessage' | 'close' | 'addEventListener' | 'removeEventListener'>;
+
+/** Name of the channel the demo's tabs talk on (same origin and browser profile only). */
+export const DEMO_CHANNEL = 'qna-streaming-demo';
+/** How long a `?join=` tab waits for the tab that made the link to answer. */
+export const JOIN_TIMEOUT_MS = 2000;
+
+/** Messages on DEMO_CHANNEL. */
+type JoinMessage =
+  | { type: 'join-request'; code: string; requestId: string }
+  | { type: 'join-offer'; requestId: string; identityId: string };
+
+function randomCode(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** Asks the tabs of this browser for the identity behind join `code`; undefined when none answers in time. */
+function requestIdentity(
+  channel: InstanceType<BroadcastChannelConstructor> | undefined,
+  code: string,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  if (!channel) return Promise.resolve(undefined);
+  const requestId = randomCode();
+  return new Promise((resolve) => {
+    const done = (identityId: string | undefined) => {
+      clearTimeout(timer);
+      channel.removeEventListener('message', onMessage);
+      resolve(identityId);
+    };
+    const onMessage = (event: MessageEvent) => {
+      const data = event.data as Partial<JoinMessage> | null;
+      if (
+        data?.type === 'join-offer' &&
+        data.requestId === requestId &&
+        typeof data.identityId === 'string'
+      ) {
+        done(data.identityId);
+      }
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    channel.addEventListener('message', onMessage);
+    channel.postMessage({ type: 'join-request', code, requestId } satisfies JoinMessage);
+  });
 }
 
 export interface DemoPage {
@@ -123,9 +182,14 @@ function renderShell(doc: Document, root: HTMLElement) {
   identityLabel.append('Cognito identity ', identity);
   const sessionLabel = el('span', 'demo-field');
   const session = el('code', undefined, 'demo-session');
+  identity.title =
+    "Keep this id private: with an identity pool that allows unauthenticated access, it alone gets this visitor's AWS credentials";
   const share = el('a', 'demo-share', 'demo-share-link');
   share.textContent = 'open it in a second tab ↗';
-  share.title = 'Both tabs share this Cognito identity and session, and both receive the stream';
+  share.title =
+    'Both tabs share this Cognito identity and session, and both receive the stream. The link carries ' +
+    'a join code, not the identity: this tab hands the identity to the new tab inside this browser, so ' +
+    'the link is useless anywhere else.';
   share.target = '_blank';
   share.rel = 'noopener';
   const shareItem = el('span');
@@ -139,6 +203,9 @@ function renderShell(doc: Document, root: HTMLElement) {
   const alert = el('div', 'demo-alert', 'demo-alert');
   alert.setAttribute('role', 'alert');
   alert.hidden = true;
+  const join = el('div', 'demo-join', 'demo-join');
+  join.setAttribute('role', 'status');
+  join.hidden = true;
 
   const chat = el('div', 'demo-chat');
   const suggestions = el('div', 'demo-suggestions');
@@ -154,8 +221,8 @@ function renderShell(doc: Document, root: HTMLElement) {
   });
   const stats = el('div', 'demo-stats', 'demo-stats');
   stats.setAttribute('aria-live', 'polite');
-  root.replaceChildren(bar, alert, chat, stats, suggestions);
-  return { connection, identity, session, share, shareItem, alert, chat, buttons, stats };
+  root.replaceChildren(bar, join, alert, chat, stats, suggestions);
+  return { connection, identity, session, share, shareItem, join, alert, chat, buttons, stats };
 }
 
 export async function startDemo(environment: DemoEnvironment): Promise<DemoPage> {
@@ -170,6 +237,17 @@ export async function startDemo(environment: DemoEnvironment): Promise<DemoPage>
     ui.connection.setAttribute('data-opens', String(opens));
     ui.connection.textContent = detail ? `${STATE_LABELS[state]} · ${detail}` : STATE_LABELS[state];
   };
+  /** Says whether a `?join=` link found the tab that made it. */
+  const showJoin = (joined: boolean) => {
+    ui.join.hidden = false;
+    ui.join.setAttribute('data-state', joined ? 'joined' : 'not-joined');
+    ui.join.setAttribute('data-tone', joined ? 'ok' : 'warning');
+    ui.join.textContent = joined
+      ? 'Joined the session of your other tab: both tabs receive the stream.'
+      : 'No open demo tab of this browser answered this link, so this tab is a new visitor with its own ' +
+        'session. The link only works in the browser of the tab that made it, while that tab is open: ' +
+        'it carries a join code, never the identity.';
+  };
   /** Shows a problem as a short title and the details; `undefined` hides the alert. */
   const showAlert = (title: string | undefined, detail = '', tone: 'error' | 'warning' = 'error') => {
     ui.alert.hidden = !title;
@@ -180,6 +258,10 @@ export async function startDemo(environment: DemoEnvironment): Promise<DemoPage>
   };
   setState('starting');
 
+  const Channel = environment.BroadcastChannel ?? globalThis.BroadcastChannel;
+  const channel = Channel ? new Channel(DEMO_CHANNEL) : undefined;
+  const joinCode = pageUrl.searchParams.get('join') || undefined;
+
   let endpoints: DemoEndpoints;
   let identityId: string;
   let credentials: ReturnType<typeof cachedCredentials>;
@@ -188,8 +270,10 @@ export async function startDemo(environment: DemoEnvironment): Promise<DemoPage>
     if (!response.ok) throw new DemoError(`/endpoints.json answered HTTP ${response.status}`);
     const raw = (await response.json()) as DemoEndpoints;
     endpoints = { ...raw, endpoint: raw.lexRuntime };
+    const joined = joinCode ? await requestIdentity(channel, joinCode, JOIN_TIMEOUT_MS) : undefined;
+    if (joinCode) showJoin(joined !== undefined);
     identityId =
-      pageUrl.searchParams.get('identity') ||
+      joined ??
       (await getCognitoIdentityId(environment.fetch, endpoints.cognitoIdentity, endpoints.identityPoolId));
     credentials = cachedCredentials(() =>
       getCognitoCredentials(environment.fetch, endpoints.cognitoIdentity, identityId),
@@ -198,15 +282,29 @@ export async function startDemo(environment: DemoEnvironment): Promise<DemoPage>
   } catch (error) {
     setState('failed');
     showAlert('The demo could not start', (error as Error).message);
+    channel?.close();
     throw error;
   }
   const sessionId = pageUrl.searchParams.get('sessionId') || identityId;
   ui.identity.textContent = identityId;
   ui.session.textContent = sessionId === identityId ? '= the identity id' : sessionId;
-  const share = new URL(pageUrl.pathname, pageUrl.origin);
-  share.searchParams.set('identity', identityId);
-  ui.share.href = share.toString();
-  ui.shareItem.hidden = false;
+
+  // This tab answers join requests for its own code, and for the code it joined with (so the
+  // first link still works after the first tab closed, while this one is open).
+  const ownCode = randomCode();
+  const answerJoin = (event: MessageEvent) => {
+    const data = event.data as Partial<JoinMessage> | null;
+    if (data?.type !== 'join-request' || typeof data.requestId !== 'string') return;
+    if (data.code !== ownCode && (joinCode === undefined || data.code !== joinCode)) return;
+    channel?.postMessage({ type: 'join-offer', requestId: data.requestId, identityId } satisfies JoinMessage);
+  };
+  channel?.addEventListener('message', answerJoin);
+  if (channel && sessionId === identityId) {
+    const share = new URL(pageUrl.pathname, pageUrl.origin);
+    share.searchParams.set('join', ownCode);
+    ui.share.href = share.toString();
+    ui.shareItem.hidden = false;
+  }
 
   const logger: ClientLogger = {
     debug: () => {},
@@ -356,6 +454,8 @@ export async function startDemo(environment: DemoEnvironment): Promise<DemoPage>
     widget,
     stop() {
       for (const off of unsubscribe) off();
+      channel?.removeEventListener('message', answerJoin);
+      channel?.close();
       client.close();
       widget.destroy();
     },
