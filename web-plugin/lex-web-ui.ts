@@ -41,9 +41,13 @@
  * same value elsewhere; so the adapter passes a function that carries the credentials as
  * properties. The adapter then checks the session id every Lex answer carries
  * (`updateLexState`): if Lex Web UI still used another id (a build that changed this), the socket
- * follows that id instead, and when Lex Web UI itself takes other credentials with an identity id
- * (a login, `replaceCreds`), the socket follows that identity. `options.sessionId` opts out of all
- * of this: the socket uses the given id and Lex Web UI is left as it is.
+ * follows that id instead. When Lex Web UI takes credentials of another identity (a login,
+ * `replaceCreds`), or the credentials turn out to be another identity's (a first visit, when two
+ * credential calls each created an identity and the browser kept the later), the socket and Lex
+ * move to that identity. Lex Web UI's own socket reads its session id once, when it opens: in the
+ * stock build that is before the adapter has credentials, so it stays on its `lex-web-ui-` id and
+ * receives nothing (harmless: the adapter's socket carries the answer). `options.sessionId` opts
+ * out of all of this: the socket uses the given id and Lex Web UI is left as it is.
  *
  * What the adapter changes in the display. Lex Web UI's own socket shows each frame 500 ms after
  * the next one arrives (so never the last), never reconnects and stops pinging after 2 h. The
@@ -65,7 +69,8 @@
  * 1. lex-web-ui-loader-config.json (the full page's; in the iframe build, the parent page's):
  *      "lex": { "allowStreamingResponses": true,
  *               "streamingWebSocketEndpoint": "<StreamingWebSocketEndpoint output>",
- *               "streamingDynamoDbTable": "<StreamingDynamoDbTable output>" }
+ *               "streamingDynamoDbTable": "" }
+ *    (the table stays empty: QnABot streams its own answers only then; our publishers know theirs)
  * 2. Next to index.html: build/web-plugin/qna-streaming.js, and qna-streaming-lex-web-ui.js
  *    holding the one line
  *      QnaStreaming.attachToLexWebUiPage();
@@ -382,6 +387,16 @@ export function attachToLexWebUi(
   const remember = (fresh: IdentityCredentials) => {
     const identityId = fresh.identityId ?? latest?.identityId;
     latest = { ...fresh, ...(identityId ? { identityId } : {}) };
+    // The socket is signed with these credentials, so its session id is their identity. It changes
+    // when the browser had no identity yet and two credential calls raced (each made one; the SDK
+    // keeps the last), or after a login.
+    if (identityId && sessionId && identityId !== sessionId && !options.sessionId && !followingLex) {
+      confirmed = false;
+      queueMicrotask(() => {
+        follow(identityId, 'the credentials belong to another identity');
+        pointLexWebUiAtSession();
+      });
+    }
   };
 
   /** Credentials from Lex Web UI (which answers nothing while it thinks no refresh is due). */

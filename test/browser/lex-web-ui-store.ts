@@ -70,6 +70,12 @@ export interface LexWebUiLikeServices {
   setTimeout(callback: () => void, ms: number): unknown;
   /** false: a Lex client that never takes `identityId` (a build that changed this). @default true */
   lexClientTakesIdentityId?: boolean;
+  /**
+   * Waited for before its socket reads the session id, as a slower Cognito answer to that
+   * credentials call would; decides whether the socket opens before or after the adapter has the
+   * visitor's credentials. @default none
+   */
+  beforeOwnSocket?: () => Promise<void>;
 }
 
 /** Looks inside the store's module-level variables, as tests need to. */
@@ -341,6 +347,7 @@ export function lexWebUiLikeStoreOptions(services: LexWebUiLikeServices) {
     },
     InitWebSocketConnect(context: Context) {
       return context.dispatch('getCredentials', context.state.config).then(async () => {
+        await services.beforeOwnSocket?.();
         const Socket = services.WebSocket;
         if (!Socket || !lexClient) return;
         const sessionId = lexClient.userId;

@@ -297,18 +297,48 @@ it("follows the session id Lex answered with when Lex Web UI keeps its own 'lex-
 });
 
 it("follows a login: Lex Web UI taking another identity's credentials moves the socket to that identity", async () => {
-  // Prepare
-  const lex = await started();
+  // Prepare: after the login, Cognito answers for the logged-in identity
+  let signedIn = IDENTITY_ID;
+  const lex = await started({ cognitoCredentials: async () => credentialsOf(signedIn) });
 
   // Act: what the loader's 'replaceCreds' event makes LexWeb.vue dispatch
+  signedIn = OTHER_IDENTITY_ID;
   await lex.store.dispatch('initCredentials', credentialsOf(OTHER_IDENTITY_ID));
   await waitFor(
     () => adapterSocket()?.url.searchParams.get('sessionId') === OTHER_IDENTITY_ID,
     'the moved socket',
   );
 
-  // Assess
+  await pause(100);
+
+  // Assess: it stays there
   expect(lex.internals.userId).toBe(OTHER_IDENTITY_ID);
+  expect(adapter?.sessionId).toBe(OTHER_IDENTITY_ID);
+  expect(adapterSocket()?.url.searchParams.get('sessionId')).toBe(OTHER_IDENTITY_ID);
+});
+
+it('moves to the identity of the credentials when the first credential calls raced (no identity kept yet)', async () => {
+  // Prepare: the browser had no identity yet; the adapter's first call made one, the later calls
+  // another (the one the SDK keeps)
+  let calls = 0;
+  const lex = await started({
+    cognitoCredentials: async () => {
+      calls += 1;
+      return credentialsOf(calls === 1 ? IDENTITY_ID : OTHER_IDENTITY_ID);
+    },
+  });
+
+  // Act: the socket signs with the credentials of its next call, the kept identity's
+  await waitFor(
+    () => adapterSocket()?.url.searchParams.get('sessionId') === OTHER_IDENTITY_ID,
+    'the socket of the kept identity',
+  );
+  const { call, done } = await ask(lex, 'which session?');
+  call.answer('this one');
+  await done;
+
+  // Assess: Lex and the socket use the identity the credentials belong to
+  expect(call.sessionId).toBe(OTHER_IDENTITY_ID);
   expect(adapter?.sessionId).toBe(OTHER_IDENTITY_ID);
 });
 
