@@ -4,6 +4,8 @@
  * sees while one long answer streams. Not part of `npm test` (it needs the dist and a running stack).
  *
  *   git -C <aws-lex-web-ui clone> archive <tag> dist | tar -x -C /tmp/lwu   # or copy dist/ by hand
+ *   (a clone without its largest blobs fails that archive on dist/lex-web-ui.js; copy the other
+ *   files one by one with `git show <tag>:dist/<file>`: the loader loads only the .min.js files)
  *   npm start                                                              # another terminal
  *   npx tsx scripts/compat/real-lex-web-ui.ts /tmp/lwu/dist [--question "…"] [--modes stock,adapter]
  *
