@@ -11,24 +11,51 @@
  * back from the route itself, only the streamed frames. Lambda's own retries of async events are
  * off (a retry would stream the answer twice) and a question older than a minute is dropped.
  *
+ * What one visitor, or all of them together, can spend:
+ * - per session and identity, the ask Lambda's limits (functions/ask/ask-limits.ts): one answer in
+ *   flight per session (`Busy`), a number of questions a minute per identity (`RateLimited`);
+ * - per answer, `maxTokens` output tokens (`STREAMING_MAX_TOKENS`) and the Lambda timeout;
+ * - for everyone together, the `ask` route's own throttle on the stage (far below the stage's
+ *   default) and the Lambda's reserved concurrency, so asks can never take the account's Lambda
+ *   concurrency from the bot's fulfillment. Anyone can mint unauthenticated Cognito identities, so
+ *   only these account-wide bounds hold against a determined flood; the per-identity limits keep
+ *   one visitor from using them all up casually.
+ *
  * Everything here may sit under one condition (`EnableDirectAsk` in the streaming template).
  */
-import { type CfnCondition, type CfnResource, Fn } from 'aws-cdk-lib';
+import { type CfnCondition, type CfnResource, Fn, Token } from 'aws-cdk-lib';
 import { CfnIntegration, CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { CfnEventInvokeConfig, CfnFunction, CfnPermission, type Code } from 'aws-cdk-lib/aws-lambda';
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PUBLISHER_DEFAULTS } from '../functions/shared/config';
-import { ENV, ROUTES } from '../functions/shared/constants';
+import { DIRECT_ASK_LIMIT_RANGES, PUBLISHER_DEFAULTS } from '../functions/shared/config';
+import { DIRECT_ASK_DEFAULTS, ENV, ROUTES, TABLE } from '../functions/shared/constants';
 import { StreamingTemplateError } from './errors';
 import { executeApiArn, foundationModelArn, lambdaInvocationUri, lambdaRole } from './iam-arns';
 import {
   type QnaStreaming,
+  type RouteThrottle,
+  reservedConcurrencyProperty,
   STREAMING_LAMBDA_HANDLER,
   STREAMING_LAMBDA_RUNTIME,
   STREAMING_STAGE_NAME,
 } from './streaming-construct';
+
+/** Defaults of the direct-ask route's spend limits (also the streaming template's parameter defaults). */
+export const DIRECT_ASK_SPEND_DEFAULTS = {
+  /** Output tokens of one answer (Bedrock `maxTokens`). */
+  maxTokens: 1024,
+  /** The ask Lambda's reserved concurrency: at most this many answers run at once, account-wide. */
+  reservedConcurrency: 10,
+  /** The `ask` route's throttle on the stage, for all clients together. */
+  throttle: { burstLimit: 20, rateLimit: 10 },
+  answersInFlight: DIRECT_ASK_DEFAULTS.answersInFlight,
+  questionsPerMinute: DIRECT_ASK_DEFAULTS.questionsPerMinute,
+} as const;
+
+/** Largest `maxTokens` the template accepts. */
+export const DIRECT_ASK_MAX_TOKENS_LIMIT = 8192;
 
 /**
  * The payload API Gateway sends the ask Lambda (functions/ask/ask-request.ts reads it). The
@@ -73,6 +100,20 @@ export interface DirectAskProps {
   readonly logRetentionDays?: number;
   /** Seconds one answer may take. @default 120 */
   readonly timeoutSeconds?: number;
+  /** Output tokens of one answer, 1 to 8192. May be a token. @default 1024 */
+  readonly maxTokens?: number;
+  /** Answers one session may have running at once, 1 to 10. May be a token. @default 1 */
+  readonly answersInFlight?: number;
+  /** Questions one identity may ask a minute, 0 (no limit) to 600. May be a token. @default 10 */
+  readonly questionsPerMinute?: number;
+  /**
+   * Reserved concurrency of the ask Lambda: -1 for none (it then shares the account's pool), 0
+   * stops it (asks wait in Lambda's queue up to a minute and are dropped: an emergency stop), N lets
+   * at most N answers run at once. May be a token. @default 10
+   */
+  readonly reservedConcurrency?: number;
+  /** Throttle of the `ask` route, for all clients together. May be tokens. @default burst 20, 10/s */
+  readonly throttle?: RouteThrottle;
 }
 
 export class DirectAsk extends Construct {
@@ -89,6 +130,20 @@ export class DirectAsk extends Construct {
     if (!(timeout >= 10 && timeout <= 900)) {
       throw new StreamingTemplateError(`timeoutSeconds must be from 10 to 900, got ${timeout}`);
     }
+    const maxTokens = checkedNumber('maxTokens', props.maxTokens ?? DIRECT_ASK_SPEND_DEFAULTS.maxTokens, {
+      min: 1,
+      max: DIRECT_ASK_MAX_TOKENS_LIMIT,
+    });
+    const answersInFlight = checkedNumber(
+      'answersInFlight',
+      props.answersInFlight ?? DIRECT_ASK_SPEND_DEFAULTS.answersInFlight,
+      DIRECT_ASK_LIMIT_RANGES.answersInFlight,
+    );
+    const questionsPerMinute = checkedNumber(
+      'questionsPerMinute',
+      props.questionsPerMinute ?? DIRECT_ASK_SPEND_DEFAULTS.questionsPerMinute,
+      DIRECT_ASK_LIMIT_RANGES.questionsPerMinute,
+    );
 
     const logs = new CfnLogGroup(this, DIRECT_ASK_IDS.logs, {
       retentionInDays: props.logRetentionDays ?? 30,
@@ -106,6 +161,15 @@ export class DirectAsk extends Construct {
           Action: 'bedrock:InvokeModelWithResponseStream',
           Resource: foundationModelArn(props.modelId),
         },
+        {
+          // Ends an answer's lease in one write (functions/shared/session-table.ts releaseAskLease);
+          // only the ask-limit items (`a#…`), which no other writer touches.
+          Sid: 'AskLeases',
+          Effect: 'Allow',
+          Action: 'dynamodb:UpdateItem',
+          Resource: streaming.tableArn,
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${TABLE.askKeyPrefix}*`] } },
+        },
       ],
     });
 
@@ -118,6 +182,9 @@ export class DirectAsk extends Construct {
       architectures: ['arm64'],
       memorySize: 512,
       timeout,
+      reservedConcurrentExecutions: reservedConcurrencyProperty(
+        props.reservedConcurrency ?? DIRECT_ASK_SPEND_DEFAULTS.reservedConcurrency,
+      ),
       role: this.role.attrArn,
       code: {
         s3Bucket: codeConfig.s3Location.bucketName,
@@ -128,6 +195,9 @@ export class DirectAsk extends Construct {
         variables: {
           ...streaming.publisherEnvironment(),
           [ENV.modelId]: props.modelId,
+          [ENV.maxTokens]: maxTokens,
+          [ENV.askAnswersInFlight]: answersInFlight,
+          [ENV.askQuestionsPerMinute]: questionsPerMinute,
           [ENV.coalesceWindowMs]: String(PUBLISHER_DEFAULTS.coalesceWindowMs),
           [ENV.coalesceMaxBytes]: String(PUBLISHER_DEFAULTS.coalesceMaxBytes),
           [ENV.logLevel]: 'info',
@@ -170,6 +240,11 @@ export class DirectAsk extends Construct {
       target: Fn.join('/', ['integrations', this.integration.ref]),
     });
 
+    streaming.addRouteThrottle(ROUTES.ask, props.throttle ?? DIRECT_ASK_SPEND_DEFAULTS.throttle, {
+      ...(props.enabled ? { condition: props.enabled } : {}),
+      route: this.route,
+    });
+
     if (props.enabled) {
       const resources: CfnResource[] = [
         logs,
@@ -183,4 +258,15 @@ export class DirectAsk extends Construct {
       for (const resource of resources) resource.cfnOptions.condition = props.enabled;
     }
   }
+}
+
+/** A whole number in range as an environment value; a token (a parameter's Ref) stays a token. */
+function checkedNumber(name: string, value: number, range: { min: number; max: number }): string {
+  if (Token.isUnresolved(value)) return Token.asString(value);
+  if (!(Number.isInteger(value) && value >= range.min && value <= range.max)) {
+    throw new StreamingTemplateError(
+      `${name} must be a whole number from ${range.min} to ${range.max}, got ${value}`,
+    );
+  }
+  return String(value);
 }

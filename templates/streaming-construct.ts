@@ -36,7 +36,16 @@
  * update's cleanup. Our log groups have generated names, so neither collides with QnABot's
  * `/aws/lambda/<stack>-StreamingLambda-…` or `/aws/apigatewayv2/<stack>-WebSocket-…`.
  */
-import { Aws, type CfnCondition, Fn, type IResolvable, Stack, Token } from 'aws-cdk-lib';
+import {
+  Aws,
+  type CfnCondition,
+  type CfnResource,
+  Fn,
+  type IResolvable,
+  Lazy,
+  Stack,
+  Token,
+} from 'aws-cdk-lib';
 import {
   CfnApi,
   CfnDeployment,
@@ -117,6 +126,27 @@ export const QNABOT_SHARED_IDS = [
   STREAMING_IDS.function,
 ] as const;
 
+/**
+ * Throttling of the `$default` route (unknown actions): no client of this API needs it (they send
+ * `ping`, `cancel` and `ask`), yet each message costs a connection Lambda call and a table read, so
+ * it gets far less than the stage's default. The limits are API Gateway's, for all clients together.
+ */
+export const UNKNOWN_ACTION_THROTTLE_DEFAULTS = { burstLimit: 50, rateLimit: 20 } as const;
+
+/**
+ * Reserved concurrency of the connection Lambda. It caps what a flood of `$connect`, `cancel` or
+ * `$default` can take of the account's Lambda concurrency (the bot's fulfillment shares it), and
+ * keeps that much for sockets when other functions are busy. At roughly 20-50 ms per call, 50
+ * serves the stage's default 1,000 requests a second. -1: no reservation.
+ */
+export const CONNECTION_RESERVED_CONCURRENCY_DEFAULT = 50;
+
+/** Throttling of one route of the `Prod` stage (its `RouteSettings` entry); values may be tokens. */
+export interface RouteThrottle {
+  readonly burstLimit: number;
+  readonly rateLimit: number;
+}
+
 /** Ranges of the identity-binding limits (functions/shared/config.ts accepts the same). */
 export const BINDING_LIMITS = {
   maxSessionsPerIdentity: { min: 1, max: 1000 },
@@ -167,6 +197,15 @@ export interface QnaStreamingProps {
   readonly throttlingBurstLimit?: number;
   /** Default route steady-state rate limit (requests per second). May be a token. @default 1000 */
   readonly throttlingRateLimit?: number;
+  /** Throttling of the `$default` route (unknown actions). May be tokens. @default UNKNOWN_ACTION_THROTTLE_DEFAULTS */
+  readonly unknownActionThrottle?: RouteThrottle;
+  /**
+   * Reserved concurrency of the connection Lambda: -1 for none, 0 stops the function (every
+   * `$connect` then fails: an emergency stop), N reserves N. May be a token (the streaming template
+   * passes an `Fn::If` that drops the property for -1).
+   * @default CONNECTION_RESERVED_CONCURRENCY_DEFAULT (50)
+   */
+  readonly reservedConcurrency?: number;
   /** Run the connection Lambda in a VPC. @default - no VPC */
   readonly vpc?: QnaStreamingVpcProps;
   /**
@@ -234,6 +273,9 @@ export class QnaStreaming extends Construct {
   readonly hasWildcardStatements: boolean;
 
   private publisherPolicyRef?: IManagedPolicy;
+  /** `RouteSettings` of the stage: fixed entries, and entries that exist only under a condition. */
+  private readonly routeThrottles: { routeKey: string; throttle: RouteThrottle; condition?: CfnCondition }[] =
+    [];
 
   constructor(scope: Construct, id: string, props: QnaStreamingProps) {
     super(scope, id);
@@ -317,6 +359,9 @@ export class QnaStreaming extends Construct {
       architectures: ['arm64'],
       memorySize: 256,
       timeout: 10,
+      reservedConcurrentExecutions: reservedConcurrencyProperty(
+        props.reservedConcurrency ?? CONNECTION_RESERVED_CONCURRENCY_DEFAULT,
+      ),
       role: this.connectionRole.attrArn,
       code: codeConfig.s3Location
         ? {
@@ -448,7 +493,9 @@ export class QnaStreaming extends Construct {
         throttlingRateLimit: props.throttlingRateLimit ?? 1000,
         dataTraceEnabled: false,
       },
+      routeSettings: Lazy.any({ produce: () => this.renderRouteSettings() }),
     });
+    this.addRouteThrottle(ROUTES.default, props.unknownActionThrottle ?? UNKNOWN_ACTION_THROTTLE_DEFAULTS);
     // The stage is created or updated after every route and integration: in the drop-in update
     // the routes QnABot lacked exist before `Prod` turns auto-deploy on, so its first automatic
     // deployment includes them.
@@ -507,6 +554,57 @@ export class QnaStreaming extends Construct {
     this.tableArn = this.table.attrArn;
     this.functionArn = this.connectionFunction.attrArn;
     this.publisherPolicyArn = this.publisherPolicy.ref;
+  }
+
+  /**
+   * Gives one route its own throttling on the `Prod` stage. With `condition` (the route exists only
+   * under it), the entry exists only then: API Gateway refuses route settings for a route key the
+   * API does not have. `route` orders the stage after the route, whose key the settings name.
+   */
+  addRouteThrottle(
+    routeKey: string,
+    throttle: RouteThrottle,
+    options: { condition?: CfnCondition; route?: CfnResource } = {},
+  ): void {
+    this.routeThrottles.push({
+      routeKey,
+      throttle,
+      ...(options.condition ? { condition: options.condition } : {}),
+    });
+    const { route } = options;
+    if (!route) return;
+    if (!options.condition) {
+      this.stage.addResourceDependency(route);
+      return;
+    }
+    // DependsOn cannot name a resource that may not exist; a conditional reference in Metadata
+    // orders the stage after the route when (and only when) it is created.
+    this.stage.cfnOptions.metadata = {
+      ...this.stage.cfnOptions.metadata,
+      [route.logicalId]: Fn.conditionIf(options.condition.logicalId, route.ref, ''),
+    };
+  }
+
+  private renderRouteSettings(): unknown {
+    const settings = (entries: typeof this.routeThrottles) =>
+      Object.fromEntries(
+        entries.map(({ routeKey, throttle }) => [
+          routeKey,
+          {
+            ThrottlingBurstLimit: throttle.burstLimit,
+            ThrottlingRateLimit: throttle.rateLimit,
+            DataTraceEnabled: false,
+          },
+        ]),
+      );
+    const fixed = settings(this.routeThrottles.filter((entry) => !entry.condition));
+    const conditions = [...new Set(this.routeThrottles.flatMap((entry) => entry.condition ?? []))];
+    const [condition, ...more] = conditions;
+    if (!condition) return fixed;
+    if (more.length > 0) {
+      throw new StreamingTemplateError('route throttles under more than one condition are not supported');
+    }
+    return Fn.conditionIf(condition.logicalId, settings(this.routeThrottles), fixed);
   }
 
   /** Attaches the publisher policy to a role, so its Lambda can stream answers. */
@@ -584,6 +682,8 @@ function validateProps(props: QnaStreamingProps): void {
   for (const [name, value] of [
     ['throttlingBurstLimit', throttlingBurstLimit],
     ['throttlingRateLimit', throttlingRateLimit],
+    ['unknownActionThrottle.burstLimit', props.unknownActionThrottle?.burstLimit],
+    ['unknownActionThrottle.rateLimit', props.unknownActionThrottle?.rateLimit],
   ] as const) {
     if (value !== undefined && !Token.isUnresolved(value) && !(value > 0)) {
       throw new StreamingTemplateError(`${name} must be a positive number, got ${value}`);
@@ -599,6 +699,20 @@ function validateProps(props: QnaStreamingProps): void {
       }
     }
   }
+}
+
+/**
+ * `ReservedConcurrentExecutions`: -1 drops the property (no reservation); tokens pass through (the
+ * template resolves -1 with an `Fn::If`).
+ */
+export function reservedConcurrencyProperty(value: number): number | undefined {
+  if (Token.isUnresolved(value)) return value;
+  if (!(Number.isInteger(value) && value >= -1)) {
+    throw new StreamingTemplateError(
+      `reserved concurrency must be -1 (none) or a whole number from 0, got ${value}`,
+    );
+  }
+  return value === -1 ? undefined : value;
 }
 
 /** A number as an environment variable value; a token (a parameter's Ref) stays a token. */

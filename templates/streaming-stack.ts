@@ -20,9 +20,10 @@ import { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { DIRECT_ASK_LIMIT_RANGES } from '../functions/shared/config';
 import { BINDING_DEFAULTS, IDENTITY_BINDINGS } from '../functions/shared/constants';
 import { findLambdaAsset, type LambdaAssetKeys } from '../scripts/lib/lambda-assets';
-import { DirectAsk } from './direct-ask';
+import { DIRECT_ASK_MAX_TOKENS_LIMIT, DIRECT_ASK_SPEND_DEFAULTS, DirectAsk } from './direct-ask';
 import { StreamingTemplateError } from './errors';
 import { acknowledgeAlarmTopic, acknowledgeDirectAsk, acknowledgeStreamingTemplate } from './nag';
 import { ReadableStack } from './readable-stack';
@@ -33,7 +34,12 @@ import {
   QNABOT_MASTER_ONLY_PARAMETER_NAMES,
   SHARED_PARAMETER_NAMES,
 } from './shared-parameters';
-import { BINDING_LIMITS, QnaStreaming } from './streaming-construct';
+import {
+  BINDING_LIMITS,
+  CONNECTION_RESERVED_CONCURRENCY_DEFAULT,
+  QnaStreaming,
+  UNKNOWN_ACTION_THROTTLE_DEFAULTS,
+} from './streaming-construct';
 import { StreamingObservability } from './streaming-observability';
 
 /** Output names of the streaming template: the contract with parents and chat clients. */
@@ -62,9 +68,18 @@ export const STREAMING_PARAMETERS = {
   maxTabsPerSession: 'MaxTabsPerSession',
   throttlingBurstLimit: 'ThrottlingBurstLimit',
   throttlingRateLimit: 'ThrottlingRateLimit',
+  unknownActionThrottlingBurstLimit: 'UnknownActionThrottlingBurstLimit',
+  unknownActionThrottlingRateLimit: 'UnknownActionThrottlingRateLimit',
+  connectionReservedConcurrency: 'ConnectionReservedConcurrency',
   configureApiGatewayAccount: 'ConfigureApiGatewayAccount',
   enableDirectAsk: 'EnableDirectAsk',
   directAskModelId: 'DirectAskModelId',
+  directAskMaxTokens: 'DirectAskMaxTokens',
+  directAskAnswersInFlight: 'DirectAskAnswersInFlight',
+  directAskQuestionsPerMinute: 'DirectAskQuestionsPerMinute',
+  directAskReservedConcurrency: 'DirectAskReservedConcurrency',
+  directAskThrottlingBurstLimit: 'DirectAskThrottlingBurstLimit',
+  directAskThrottlingRateLimit: 'DirectAskThrottlingRateLimit',
   enableAlarms: 'EnableAlarms',
   alarmEmail: 'AlarmEmail',
   alarmTimeToFirstTokenMs: 'AlarmTimeToFirstTokenMs',
@@ -78,6 +93,8 @@ export const STREAMING_CONDITIONS = {
   logsNeverExpire: 'LogsNeverExpire',
   configureApiGatewayAccount: 'ConfigureApiGatewayAccountEnabled',
   directAskEnabled: 'DirectAskEnabled',
+  connectionConcurrencyReserved: 'ConnectionConcurrencyReserved',
+  directAskConcurrencyReserved: 'DirectAskConcurrencyReserved',
   alarmsEnabled: 'AlarmsEnabled',
   alarmEmailGiven: 'AlarmEmailGiven',
 } as const;
@@ -154,6 +171,26 @@ export class StreamingStack extends ReadableStack {
       minValue: 1,
       description: 'Steady-state requests per second of every route of the Prod stage.',
     });
+    const unknownBurst = new CfnParameter(this, p.unknownActionThrottlingBurstLimit, {
+      type: 'Number',
+      default: UNKNOWN_ACTION_THROTTLE_DEFAULTS.burstLimit,
+      minValue: 1,
+      description:
+        'Burst limit of the $default route (messages with an unknown action; no client needs it, and each costs a connection Lambda call), for all clients together.',
+    });
+    const unknownRate = new CfnParameter(this, p.unknownActionThrottlingRateLimit, {
+      type: 'Number',
+      default: UNKNOWN_ACTION_THROTTLE_DEFAULTS.rateLimit,
+      minValue: 1,
+      description: 'Steady-state messages per second of the $default route, for all clients together.',
+    });
+    const connectionConcurrency = new CfnParameter(this, p.connectionReservedConcurrency, {
+      type: 'Number',
+      default: CONNECTION_RESERVED_CONCURRENCY_DEFAULT,
+      minValue: -1,
+      description:
+        "Reserved concurrency of the connection Lambda: caps what a flood of connects or messages can take of the account's Lambda concurrency. -1: no reservation (use it if the deploy fails because the account's unreserved concurrency would drop below its minimum). 0 stops the function: every connect fails (emergency stop).",
+    });
     const configureAccount = new CfnParameter(this, p.configureApiGatewayAccount, {
       type: 'String',
       default: 'FALSE',
@@ -175,6 +212,48 @@ export class StreamingStack extends ReadableStack {
       minLength: 1,
       description:
         'Bedrock foundation model (a model id, not an inference profile) that answers "ask" messages; the only model the ask Lambda may call. Used only when EnableDirectAsk=TRUE.',
+    });
+    const askMaxTokens = new CfnParameter(this, p.directAskMaxTokens, {
+      type: 'Number',
+      default: DIRECT_ASK_SPEND_DEFAULTS.maxTokens,
+      minValue: 1,
+      maxValue: DIRECT_ASK_MAX_TOKENS_LIMIT,
+      description: 'Longest answer to an "ask" message, in output tokens (Bedrock maxTokens).',
+    });
+    const askInFlight = new CfnParameter(this, p.directAskAnswersInFlight, {
+      type: 'Number',
+      default: DIRECT_ASK_SPEND_DEFAULTS.answersInFlight,
+      minValue: DIRECT_ASK_LIMIT_RANGES.answersInFlight.min,
+      maxValue: DIRECT_ASK_LIMIT_RANGES.answersInFlight.max,
+      description:
+        'Answers one session may have running at once; one more "ask" gets an error frame with code Busy.',
+    });
+    const askPerMinute = new CfnParameter(this, p.directAskQuestionsPerMinute, {
+      type: 'Number',
+      default: DIRECT_ASK_SPEND_DEFAULTS.questionsPerMinute,
+      minValue: DIRECT_ASK_LIMIT_RANGES.questionsPerMinute.min,
+      maxValue: DIRECT_ASK_LIMIT_RANGES.questionsPerMinute.max,
+      description:
+        'Questions one identity (all its sessions together) may ask per minute; past it an error frame with code RateLimited says when to ask again. 0: no limit.',
+    });
+    const askConcurrency = new CfnParameter(this, p.directAskReservedConcurrency, {
+      type: 'Number',
+      default: DIRECT_ASK_SPEND_DEFAULTS.reservedConcurrency,
+      minValue: -1,
+      description:
+        "Reserved concurrency of the ask Lambda: at most this many answers run at once for everyone, and the bot's own Lambdas keep the rest of the account's concurrency. -1: no reservation (shares the account pool, unbounded). 0 stops it: asks wait up to a minute in Lambda's queue and are dropped (emergency stop).",
+    });
+    const askBurst = new CfnParameter(this, p.directAskThrottlingBurstLimit, {
+      type: 'Number',
+      default: DIRECT_ASK_SPEND_DEFAULTS.throttle.burstLimit,
+      minValue: 1,
+      description: 'Burst limit of the "ask" route, for all clients together.',
+    });
+    const askRate = new CfnParameter(this, p.directAskThrottlingRateLimit, {
+      type: 'Number',
+      default: DIRECT_ASK_SPEND_DEFAULTS.throttle.rateLimit,
+      minValue: 1,
+      description: 'Steady-state "ask" messages per second, for all clients together.',
     });
 
     const enableAlarms = new CfnParameter(this, p.enableAlarms, {
@@ -225,6 +304,15 @@ export class StreamingStack extends ReadableStack {
     const directAskEnabled = new CfnCondition(this, c.directAskEnabled, {
       expression: Fn.conditionEquals(enableDirectAsk.valueAsString, 'TRUE'),
     });
+    const connectionConcurrencyReserved = new CfnCondition(this, c.connectionConcurrencyReserved, {
+      expression: Fn.conditionNot(Fn.conditionEquals(connectionConcurrency.valueAsString, '-1')),
+    });
+    const askConcurrencyReserved = new CfnCondition(this, c.directAskConcurrencyReserved, {
+      expression: Fn.conditionNot(Fn.conditionEquals(askConcurrency.valueAsString, '-1')),
+    });
+    /** A reserved-concurrency parameter as the property: dropped for -1 (no reservation). */
+    const reserved = (parameter: CfnParameter, condition: CfnCondition) =>
+      Token.asNumber(Fn.conditionIf(condition.logicalId, parameter.valueAsNumber, Aws.NO_VALUE));
 
     const alarmEmailGiven = new CfnCondition(this, c.alarmEmailGiven, {
       expression: Fn.conditionNot(Fn.conditionEquals(alarmEmail.valueAsString, '')),
@@ -251,6 +339,8 @@ export class StreamingStack extends ReadableStack {
       maxTabsPerSession: maxTabs.valueAsNumber,
       throttlingBurstLimit: burst.valueAsNumber,
       throttlingRateLimit: rate.valueAsNumber,
+      unknownActionThrottle: { burstLimit: unknownBurst.valueAsNumber, rateLimit: unknownRate.valueAsNumber },
+      reservedConcurrency: reserved(connectionConcurrency, connectionConcurrencyReserved),
       tracing: xrayEnabled,
       vpc: {
         subnetIds: subnets.valueAsList,
@@ -266,6 +356,11 @@ export class StreamingStack extends ReadableStack {
       modelId: directAskModelId.valueAsString,
       enabled: directAskEnabled,
       logRetentionDays,
+      maxTokens: askMaxTokens.valueAsNumber,
+      answersInFlight: askInFlight.valueAsNumber,
+      questionsPerMinute: askPerMinute.valueAsNumber,
+      reservedConcurrency: reserved(askConcurrency, askConcurrencyReserved),
+      throttle: { burstLimit: askBurst.valueAsNumber, rateLimit: askRate.valueAsNumber },
     });
 
     this.observability = new StreamingObservability(this, OBSERVABILITY_CONSTRUCT_ID, {
@@ -306,6 +401,7 @@ export class StreamingStack extends ReadableStack {
     // DependsOn cannot name a resource that may not exist; a conditional reference in Metadata
     // orders the stage after the account setting when (and only when) it is created.
     this.streaming.stage.cfnOptions.metadata = {
+      ...this.streaming.stage.cfnOptions.metadata,
       ApiGatewayAccount: Fn.conditionIf(accountEnabled.logicalId, account.ref, ''),
     };
 
@@ -357,6 +453,9 @@ export class StreamingStack extends ReadableStack {
               p.maxTabsPerSession,
               p.throttlingBurstLimit,
               p.throttlingRateLimit,
+              p.unknownActionThrottlingBurstLimit,
+              p.unknownActionThrottlingRateLimit,
+              p.connectionReservedConcurrency,
             ],
           },
           {
@@ -366,7 +465,16 @@ export class StreamingStack extends ReadableStack {
           { Label: { default: 'Network' }, Parameters: [p.vpcSubnetIdList, p.vpcSecurityGroupIdList] },
           {
             Label: { default: 'Direct ask (apps without Lex)' },
-            Parameters: [p.enableDirectAsk, p.directAskModelId],
+            Parameters: [
+              p.enableDirectAsk,
+              p.directAskModelId,
+              p.directAskMaxTokens,
+              p.directAskAnswersInFlight,
+              p.directAskQuestionsPerMinute,
+              p.directAskReservedConcurrency,
+              p.directAskThrottlingBurstLimit,
+              p.directAskThrottlingRateLimit,
+            ],
           },
           {
             Label: { default: 'Alarms' },

@@ -9,19 +9,27 @@
  * model call (unlike the Lex flows, where the session id is known up front): nothing may stream
  * before the session is known, and a refused or unknown connection must not cost a model call.
  * Bad input gets an `error` frame on the asking connection; nothing here throws for it.
+ *
+ * Before the model is called, the question must be admitted (ask-limits.ts): one answer in flight
+ * per session by default (`Busy` otherwise) and a number of questions per minute per identity
+ * (`RateLimited`, with `retryAfterMs`). A refused question costs three item reads and one post,
+ * no write and no model call. The admitted answer's lease is released when it ends; a Lambda that
+ * dies keeps it only until its deadline.
  */
+import { randomUUID } from 'node:crypto';
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { PublisherConfig } from '../shared/config';
-import { ENV, type Protocol } from '../shared/constants';
+import type { DirectAskLimits, PublisherConfig } from '../shared/config';
+import { DIRECT_ASK_DEFAULTS, ENV, type Protocol } from '../shared/constants';
 import { ConfigurationError } from '../shared/errors';
 import { standaloneErrorFrame } from '../shared/frames';
 import { logRef } from '../shared/log-safe';
 import type { Logger } from '../shared/logger';
-import type { ConnectionRecord } from '../shared/session-table';
+import { askLimitKey, type ConnectionRecord, SessionTable } from '../shared/session-table';
 import { bedrockConverseSource, resolveModelSettings, type SourceFactory } from '../streaming/answer-flows';
 import { sleep } from '../streaming/backoff';
 import { publishAnswer, type StreamResult } from '../streaming/publisher';
 import type { PublisherRuntime } from '../streaming/runtime';
+import { ASK_RATE_WINDOW_MS, type AskRefusal, planAskAdmission } from './ask-limits';
 import { type DirectAskEvent, isAskRejection, parseAskRequest } from './ask-request';
 
 export type DirectAskOutcome =
@@ -39,7 +47,29 @@ export interface DirectAskOptions {
    * consistent, so a socket that asks right after `$connect` may need a moment. @default [100, 300]
    */
   lookupRetryDelaysMs?: readonly number[];
+  /** Answers in flight per session and questions per minute. @default DIRECT_ASK_DEFAULTS */
+  limits?: DirectAskLimits;
+  /**
+   * Milliseconds an admitted answer's lease lasts: the Lambda's remaining time, so a Lambda that
+   * dies frees the session when it would have timed out. @default DEFAULT_LEASE_MS
+   */
+  leaseMs?: number;
+  /** Where the limits are kept. @default runtime.table (the session table) */
+  limitStore?: AskLimitStore;
 }
+
+/** The session-table operations the limits use. */
+export type AskLimitStore = Pick<
+  SessionTable,
+  'getSession' | 'getAskLimits' | 'putAskLimits' | 'releaseAskLease'
+>;
+
+/** Lease of an answer when the caller does not say (the ask Lambda's 120 s timeout and a margin). */
+export const DEFAULT_LEASE_MS = 130_000;
+/** A `Busy` question waits this long for an answer its session has cancelled to end (cancel takes < 1 s). */
+export const CANCELLED_ANSWER_WAIT_MS = 1500;
+/** Lost races for the limits item before the question is refused as `Busy`. */
+const MAX_ADMISSION_ATTEMPTS = 8;
 
 /** The ask Lambda streams, so it needs streaming on and a model; checked at cold start. */
 export function assertDirectAskConfig(config: PublisherConfig): void {
@@ -71,11 +101,23 @@ async function findConnectionSoon(
 async function replyError(
   runtime: PublisherRuntime,
   logger: Logger,
-  reply: { connectionId: string; protocol: Protocol; code: string; message: string; turnId?: string },
+  reply: {
+    connectionId: string;
+    protocol: Protocol;
+    code: string;
+    message: string;
+    turnId?: string;
+    /** More fields of the json error frame (e.g. `retryAfterMs`). */
+    extra?: Record<string, unknown>;
+  },
 ): Promise<void> {
   const data =
     reply.protocol === 'json'
-      ? JSON.stringify({ ...standaloneErrorFrame(reply.code, reply.message), turnId: reply.turnId ?? '' })
+      ? JSON.stringify({
+          ...standaloneErrorFrame(reply.code, reply.message),
+          turnId: reply.turnId ?? '',
+          ...reply.extra,
+        })
       : reply.message;
   try {
     await runtime.managementApi.send(
@@ -83,6 +125,62 @@ async function replyError(
     );
   } catch (error) {
     logger.warn('could not send the error frame to the asking connection', { error, code: reply.code });
+  }
+}
+
+function limitStoreOf(runtime: PublisherRuntime): AskLimitStore {
+  if (runtime.table instanceof SessionTable) return runtime.table;
+  throw new ConfigurationError('the ask Lambda needs the session table to keep its limits');
+}
+
+type Admission = { admitted: true; key: string; leaseId: string } | ({ admitted: false } & AskRefusal);
+
+/**
+ * Admits a question under the limits by one conditional write of the `a#…` item, re-deciding after
+ * a lost race. A `Busy` session whose running answer was cancelled before this question waits up to
+ * CANCELLED_ANSWER_WAIT_MS for that answer to end, so "stop, then ask again" works.
+ */
+async function admitQuestion(
+  store: AskLimitStore,
+  record: ConnectionRecord,
+  limits: DirectAskLimits,
+  leaseMs: number,
+): Promise<Admission> {
+  const session = await store.getSession(record.sessionId);
+  const key = askLimitKey(session?.owner, record.sessionId);
+  const leaseId = randomUUID();
+  const waitUntil = Date.now() + CANCELLED_ANSWER_WAIT_MS;
+  let lostRaces = 0;
+  for (;;) {
+    const { state, version } = await store.getAskLimits(key);
+    const nowMs = Date.now();
+    const plan = planAskAdmission(
+      state,
+      { key, sessionId: record.sessionId, leaseId, nowMs, leaseMs },
+      limits,
+    );
+    if (plan.admitted) {
+      if (await store.putAskLimits(plan.state, version, nowMs + ASK_RATE_WINDOW_MS)) {
+        return { admitted: true, key, leaseId };
+      }
+      lostRaces += 1;
+      if (lostRaces < MAX_ADMISSION_ATTEMPTS) continue;
+      return {
+        admitted: false,
+        code: 'Busy',
+        message: 'too many questions at once for this session; ask again when the answer has ended',
+        blockingSince: nowMs,
+      };
+    }
+    const cancelled =
+      plan.code === 'Busy' &&
+      session?.cancelRequestedAt !== undefined &&
+      session.cancelRequestedAt >= plan.blockingSince;
+    if (cancelled && Date.now() < waitUntil) {
+      await sleep(200);
+      continue;
+    }
+    return plan;
   }
 }
 
@@ -111,6 +209,26 @@ export async function answerDirectAsk(
     return { status: 'rejected', code: request.code, message: request.message };
   }
 
+  const store = options.limitStore ?? limitStoreOf(runtime);
+  const admission = await admitQuestion(
+    store,
+    record,
+    options.limits ?? DIRECT_ASK_DEFAULTS,
+    options.leaseMs ?? DEFAULT_LEASE_MS,
+  );
+  if (!admission.admitted) {
+    logger.info('question refused by the ask limits', { code: admission.code });
+    await replyError(runtime, logger, {
+      connectionId,
+      protocol: record.protocol,
+      code: admission.code,
+      message: admission.message,
+      ...(request.turnId ? { turnId: request.turnId } : {}),
+      ...(admission.code === 'RateLimited' ? { extra: { retryAfterMs: admission.retryAfterMs } } : {}),
+    });
+    return { status: 'rejected', code: admission.code, message: admission.message };
+  }
+
   const settings = resolveModelSettings(runtime.config);
   const makeSource = options.makeSource ?? bedrockConverseSource;
   logger.info('answering a direct question', {
@@ -118,19 +236,26 @@ export async function answerDirectAsk(
     questionChars: request.question.length,
     queuedMs: request.requestTimeEpoch === undefined ? undefined : Date.now() - request.requestTimeEpoch,
   });
-  const result = await publishAnswer({
-    sessionId: record.sessionId,
-    source: makeSource(request.question, settings, runtime),
-    table: runtime.table,
-    managementApi: runtime.managementApi,
-    coalesceWindowMs: runtime.config.coalesceWindowMs,
-    textHoldMs: runtime.config.textHoldMs,
-    coalesceMaxBytes: runtime.config.coalesceMaxBytes,
-    sessionPollMs: runtime.config.sessionPollMs,
-    ...(request.turnId ? { turnId: request.turnId } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    logger,
-    metrics: { service: runtime.service },
-  });
+  let result: StreamResult;
+  try {
+    result = await publishAnswer({
+      sessionId: record.sessionId,
+      source: makeSource(request.question, settings, runtime),
+      table: runtime.table,
+      managementApi: runtime.managementApi,
+      coalesceWindowMs: runtime.config.coalesceWindowMs,
+      textHoldMs: runtime.config.textHoldMs,
+      coalesceMaxBytes: runtime.config.coalesceMaxBytes,
+      sessionPollMs: runtime.config.sessionPollMs,
+      ...(request.turnId ? { turnId: request.turnId } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      logger,
+      metrics: { service: runtime.service },
+    });
+  } finally {
+    await store.releaseAskLease(admission.key, admission.leaseId).catch((error: unknown) => {
+      logger.warn('could not release the answer lease; it lapses at the Lambda deadline', { error });
+    });
+  }
   return { status: 'answered', sessionId: record.sessionId, result };
 }

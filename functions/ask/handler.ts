@@ -7,12 +7,14 @@
  * repeated event would stream the answer twice). Configuration is checked at cold start.
  */
 import type { Context } from 'aws-lambda';
+import { readDirectAskLimits } from '../shared/config';
 import { getPublisherRuntime } from '../streaming/runtime';
 import { answerDirectAsk, assertDirectAskConfig, type DirectAskOutcome } from './answer-direct-ask';
 import type { DirectAskEvent } from './ask-request';
 
 const runtime = getPublisherRuntime('ask');
 assertDirectAskConfig(runtime.config);
+const limits = readDirectAskLimits();
 
 /** The answer is stopped (and marked so) this long before the Lambda would time out. */
 const TIMEOUT_MARGIN_MS = 3000;
@@ -25,7 +27,10 @@ export async function handler(
   const signal =
     remaining === undefined ? undefined : AbortSignal.timeout(Math.max(1000, remaining - TIMEOUT_MARGIN_MS));
   try {
-    return await answerDirectAsk(event, runtime, signal ? { signal } : {});
+    // The answer's lease lasts as long as this invocation can: a Lambda that dies frees the session
+    // when it would have timed out.
+    const leaseMs = remaining === undefined ? {} : { leaseMs: remaining };
+    return await answerDirectAsk(event, runtime, { limits, ...leaseMs, ...(signal ? { signal } : {}) });
   } catch (error) {
     runtime.logger.error('direct ask failed; nothing more is streamed for this question', { error });
     return undefined;

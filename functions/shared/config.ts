@@ -6,6 +6,7 @@
 import {
   BINDING_DEFAULTS,
   DEFAULT_SESSION_TTL_SECONDS,
+  DIRECT_ASK_DEFAULTS,
   ENV,
   IDENTITY_BINDINGS,
   type IdentityBinding,
@@ -211,4 +212,38 @@ export function readPublisherConfig(env: Env = process.env): PublisherConfig {
   const systemPrompt = optionalString(env, ENV.systemPrompt);
   if (systemPrompt) config.systemPrompt = systemPrompt;
   return config;
+}
+
+/** Limits of the direct-ask Lambda (functions/ask/ask-limits.ts applies them). */
+export interface DirectAskLimits {
+  /** Answers one session may have running at once (1 to 10). */
+  answersInFlight: number;
+  /** Questions per minute of one identity, or of one session without an owner (0 = no limit). */
+  questionsPerMinute: number;
+}
+
+/** Ranges the template parameters and this reader accept. */
+export const DIRECT_ASK_LIMIT_RANGES = {
+  answersInFlight: { min: 1, max: 10 },
+  questionsPerMinute: { min: 0, max: 600 },
+} as const;
+
+export function readDirectAskLimits(env: Env = process.env): DirectAskLimits {
+  const { answersInFlight, questionsPerMinute } = DIRECT_ASK_LIMIT_RANGES;
+  return {
+    answersInFlight: optionalInteger(
+      env,
+      ENV.askAnswersInFlight,
+      DIRECT_ASK_DEFAULTS.answersInFlight,
+      answersInFlight.min,
+      answersInFlight.max,
+    ),
+    questionsPerMinute: optionalInteger(
+      env,
+      ENV.askQuestionsPerMinute,
+      DIRECT_ASK_DEFAULTS.questionsPerMinute,
+      questionsPerMinute.min,
+      questionsPerMinute.max,
+    ),
+  };
 }

@@ -50,6 +50,13 @@ export const ENV = {
   systemPrompt: 'STREAMING_SYSTEM_PROMPT',
   /** Example Lambdas: maximum output tokens of one answer. */
   maxTokens: 'STREAMING_MAX_TOKENS',
+  /** Ask Lambda: answers one session may have running at once; one more ask gets a `Busy` error frame. */
+  askAnswersInFlight: 'STREAMING_ASK_ANSWERS_IN_FLIGHT',
+  /**
+   * Ask Lambda: questions one identity (the session's owner; a session without one counts alone)
+   * may ask per minute; past it a `RateLimited` error frame names when to ask again. 0 = no limit.
+   */
+  askQuestionsPerMinute: 'STREAMING_ASK_QUESTIONS_PER_MINUTE',
 } as const;
 
 /**
@@ -67,6 +74,17 @@ export const TABLE = {
   connectionKeyPrefix: 'c#',
   /** Key prefix of an identity's item (`i#<identity>` → the session ids it owns), for the per-identity cap. */
   identityKeyPrefix: 'i#',
+  /**
+   * Key prefix of the direct-ask limits (`a#i#<identity>` or `a#s#<sessionId>` → answers in flight and
+   * recent questions), written by the ask Lambda only.
+   */
+  askKeyPrefix: 'a#',
+} as const;
+
+/** Defaults of the direct-ask limits (template parameters DirectAskAnswersInFlight, DirectAskQuestionsPerMinute). */
+export const DIRECT_ASK_DEFAULTS = {
+  answersInFlight: 1,
+  questionsPerMinute: 10,
 } as const;
 
 /** API Gateway closes WebSocket connections after 2 hours. */

@@ -16,6 +16,7 @@
  * | `<sessionId>` | session | `connectionId` (the pointer: the newest live text tab, else the newest live tab; absent when none), `tabs` (map connectionId → {protocol, connectedAt ms, ttl s}), `owner` (identity key; absent in OFF mode), `claimExpiresAt` (s), `cancelRequestedAt` (ms), `version`, `ttl` |
  * | `c#<connectionId>` | connection | `session` (its session id), `protocol`, `connectedAt`, `ttl`: how `$disconnect`, `cancel`, `$default` and the ask route find the session from the connection alone |
  * | `i#<identity>` | identity | `claims` (map sessionId → claim expiry s), `version`, `ttl`: the per-identity cap of OWNER mode |
+ * | `a#i#<identity>`, `a#s#<sessionId>` | ask limits | `leases` (map leaseId → {session, startedAt ms, expiresAt ms}: answers in flight), `asks` (list of ms: questions admitted in the last minute), `version`, `ttl`: the direct-ask route's limits per owner identity, or per session when it has no owner (below, "Ask limits") |
  *
  * `ttl` is the TTL attribute (connect time + 2 h + margin for tabs; the later of the claim and the
  * tabs for a session). DynamoDB deletes expired items late (and dynalite never), so every reader here
@@ -212,6 +213,64 @@ function fromIdentity(identity: IdentityState): Record<string, unknown> {
   };
 }
 
+// --- Ask limits (the direct-ask route only) ------------------------------------------------------
+// The ask Lambda admits a question by a version-conditioned write of one `a#…` item: a lease per
+// answer in flight (expiring at the Lambda's deadline, so a crashed Lambda cannot block a session
+// for longer) and the times of recent questions. The decisions are functions/ask/ask-limits.ts's;
+// this module only stores them. No other writer touches these items.
+
+/** One answer in flight. */
+export interface AskLease {
+  /** The session it streams to. */
+  session: string;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  /** Epoch milliseconds after which the lease no longer counts (the Lambda's deadline). */
+  expiresAt: number;
+}
+
+/** What an `a#…` item holds. */
+export interface AskLimitState {
+  /** The item's key (askLimitKey). */
+  key: string;
+  leases: Record<string, AskLease>;
+  /** Epoch milliseconds of the questions admitted recently, oldest first. */
+  asks: number[];
+}
+
+/** The ask-limit item of a session: its owner's (all of the owner's sessions share it), else its own. */
+export function askLimitKey(owner: string | undefined, sessionId: string): string {
+  return owner === undefined
+    ? `${TABLE.askKeyPrefix}s#${sessionId}`
+    : `${TABLE.askKeyPrefix}${TABLE.identityKeyPrefix}${owner}`;
+}
+
+function toAskLimits(key: string, item: Record<string, unknown>): AskLimitState {
+  const leases: Record<string, AskLease> = {};
+  for (const [leaseId, raw] of Object.entries((item.leases ?? {}) as Record<string, unknown>)) {
+    const lease = (raw ?? {}) as Record<string, unknown>;
+    leases[leaseId] = {
+      session: String(lease.session ?? ''),
+      startedAt: Number(lease.startedAt ?? 0),
+      expiresAt: Number(lease.expiresAt ?? 0),
+    };
+  }
+  const asks = (Array.isArray(item.asks) ? item.asks : []).map(Number).sort((a, b) => a - b);
+  return { key, leases, asks };
+}
+
+function fromAskLimits(state: AskLimitState, version: number, windowEndsMs: number): Record<string, unknown> {
+  const expiries = Object.values(state.leases).map((lease) => lease.expiresAt);
+  return {
+    [TABLE.partitionKey]: state.key,
+    kind: 'ask-limits',
+    leases: state.leases,
+    asks: state.asks,
+    version,
+    [TABLE.ttlAttribute]: Math.ceil(Math.max(windowEndsMs, ...expiries) / 1000),
+  };
+}
+
 export class SessionTable {
   private readonly documents: DynamoDBDocumentClient;
   readonly tableName: string;
@@ -292,6 +351,48 @@ export class SessionTable {
   /** Session ids an identity holds a claim on, with each expiry (epoch seconds); {} when none. */
   async getClaims(identity: string): Promise<Record<string, number>> {
     return (await this.readIdentity(identity)).value?.claims ?? {};
+  }
+
+  // --- Ask limits (see "Ask limits" above the class) ---------------------------------------------
+
+  /** The ask-limit item under `key` (askLimitKey) and the version a write based on it must meet. */
+  async getAskLimits(key: string): Promise<{ state: AskLimitState | undefined; version: number | false }> {
+    const item = await this.getItem(key, 'the ask limits');
+    if (!item) return { state: undefined, version: false };
+    return { state: toAskLimits(key, item), version: Number(item.version ?? 0) };
+  }
+
+  /**
+   * Writes the ask limits when the stored item is still at `version` (false: no item yet); false when
+   * another ask won the race. `windowEndsMs`: until when the recent questions matter (for `ttl`).
+   */
+  async putAskLimits(state: AskLimitState, version: number | false, windowEndsMs: number): Promise<boolean> {
+    const next = version === false ? 1 : version + 1;
+    return this.putIf(
+      fromAskLimits(state, next, windowEndsMs),
+      version === false ? false : version,
+      'the ask limits',
+    );
+  }
+
+  /** Ends an answer's lease (one write, no read); false when it was gone already (expired and dropped). */
+  async releaseAskLease(key: string, leaseId: string): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [TABLE.partitionKey]: key },
+          UpdateExpression: 'REMOVE #leases.#id ADD #v :one',
+          ConditionExpression: 'attribute_exists(#leases.#id)',
+          ExpressionAttributeNames: { '#leases': 'leases', '#id': leaseId, '#v': 'version' },
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw new SessionTableError('could not release an answer lease', { cause: error });
+    }
   }
 
   /**

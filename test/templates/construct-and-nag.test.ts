@@ -164,6 +164,17 @@ describe('QnaStreaming as a construct in a CDK bot', () => {
     });
     defaults.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     expect(JSON.stringify(defaults.toJSON())).not.toContain('xray:');
+    // The connection Lambda's reserved concurrency, and the unknown-action route's own throttle.
+    defaults.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 50 });
+    defaults.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      RouteSettings: {
+        $default: { ThrottlingBurstLimit: 50, ThrottlingRateLimit: 20, DataTraceEnabled: false },
+      },
+    });
+    const unreserved = Template.fromStack(botApp({ reservedConcurrency: -1 }).stack);
+    unreserved.allResourcesProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: Match.absent(),
+    });
 
     const forever = Template.fromStack(botApp({ logRetentionDays: 0 }).stack);
     forever.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.absent() });
@@ -178,6 +189,14 @@ describe('QnaStreaming as a construct in a CDK bot', () => {
     [{ maxTabsPerSession: 101 }, /maxTabsPerSession must be a whole number from 1 to 100, got 101/],
     [{ logRetentionDays: 42 }, /logRetentionDays must be one of .* got 42/],
     [{ throttlingRateLimit: 0 }, /throttlingRateLimit must be a positive number, got 0/],
+    [
+      { unknownActionThrottle: { burstLimit: 0, rateLimit: 5 } },
+      /unknownActionThrottle.burstLimit must be a positive number, got 0/,
+    ],
+    [
+      { reservedConcurrency: -2 },
+      /reserved concurrency must be -1 \(none\) or a whole number from 0, got -2/,
+    ],
     [
       { vpc: { subnetIds: [], securityGroupIds: ['sg-0123456789abcdef0'] } },
       /vpc.subnetIds must not be empty/,

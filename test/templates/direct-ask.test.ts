@@ -171,8 +171,16 @@ describe('with EnableDirectAsk=TRUE', () => {
           ],
         },
       },
+      {
+        Sid: 'AskLeases',
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: getAtt('StreamingDynamoTable', 'Arn'),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['a#*'] } },
+      },
     ]);
-    expect(JSON.stringify(statements)).not.toContain('*');
+    // No wildcard resource; the only `*` is the ask-limit key prefix of the LeadingKeys condition.
+    expect(JSON.stringify(statements).replace('"a#*"', '')).not.toContain('*');
   });
 
   test('the Lambda gets the publisher settings of this API and the chosen model', () => {
@@ -182,11 +190,59 @@ describe('with EnableDirectAsk=TRUE', () => {
     expect(variables[ENV.tableName]).toEqual(ref('StreamingDynamoTable'));
     expect(JSON.stringify(variables[ENV.callbackUrl])).toContain('"https://"');
     expect(variables[ENV.modelId]).toEqual(ref('DirectAskModelId'));
+    expect(variables[ENV.maxTokens]).toEqual(ref('DirectAskMaxTokens'));
+    expect(variables[ENV.askAnswersInFlight]).toEqual(ref('DirectAskAnswersInFlight'));
+    expect(variables[ENV.askQuestionsPerMinute]).toEqual(ref('DirectAskQuestionsPerMinute'));
     expect(variables[ENV.coalesceWindowMs]).toBe('250');
     expect(propertiesOf(resources, 'AskFunction').Code).toEqual({
       S3Bucket: ref('BootstrapBucket'),
       S3Key: { 'Fn::Join': ['/', [ref('BootstrapPrefix'), TEST_ASSET_KEYS.ask]] },
     });
+  });
+});
+
+describe('what direct ask may spend', () => {
+  test('parameters: 1,024 output tokens, one answer in flight per session, 10 questions a minute, 10 Lambdas at once, ask route 20 burst / 10 per second', () => {
+    expect(json.Parameters?.DirectAskMaxTokens).toMatchObject({
+      Type: 'Number',
+      Default: 1024,
+      MinValue: 1,
+      MaxValue: 8192,
+    });
+    expect(json.Parameters?.DirectAskAnswersInFlight).toMatchObject({
+      Default: 1,
+      MinValue: 1,
+      MaxValue: 10,
+    });
+    expect(json.Parameters?.DirectAskQuestionsPerMinute).toMatchObject({
+      Default: 10,
+      MinValue: 0,
+      MaxValue: 600,
+    });
+    expect(json.Parameters?.DirectAskReservedConcurrency).toMatchObject({ Default: 10, MinValue: -1 });
+    expect(json.Parameters?.DirectAskThrottlingBurstLimit).toMatchObject({ Default: 20, MinValue: 1 });
+    expect(json.Parameters?.DirectAskThrottlingRateLimit).toMatchObject({ Default: 10, MinValue: 1 });
+  });
+
+  test('reserved concurrency: the parameter by default and for 0 (emergency stop); -1 drops the property', () => {
+    const reserved = (value?: string) =>
+      propertiesOf(
+        effective({
+          EnableDirectAsk: 'TRUE',
+          ...(value === undefined ? {} : { DirectAskReservedConcurrency: value }),
+        }).resources,
+        'AskFunction',
+      ).ReservedConcurrentExecutions;
+    expect(reserved()).toEqual(ref('DirectAskReservedConcurrency'));
+    expect(reserved('0')).toEqual(ref('DirectAskReservedConcurrency'));
+    expect(reserved('-1')).toBeUndefined();
+  });
+
+  test('the stage is ordered after the ask route it throttles, without DependsOn on a conditional resource', () => {
+    expect(effective({ EnableDirectAsk: 'TRUE' }).resources.WebSocketStage?.Metadata).toMatchObject({
+      AskRoute: ref('AskRoute'),
+    });
+    expect(effective().resources.WebSocketStage?.Metadata).toMatchObject({ AskRoute: '' });
   });
 });
 

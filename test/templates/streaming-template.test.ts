@@ -176,6 +176,51 @@ describe('streaming template: stage', () => {
     template.hasParameter('ThrottlingBurstLimit', { Type: 'Number', Default: 500 });
     template.hasParameter('ThrottlingRateLimit', { Type: 'Number', Default: 1000 });
   });
+
+  test('$default (unknown actions) has its own, lower throttle; ask gets one only when the route exists', () => {
+    template.hasParameter('UnknownActionThrottlingBurstLimit', { Type: 'Number', Default: 50, MinValue: 1 });
+    template.hasParameter('UnknownActionThrottlingRateLimit', { Type: 'Number', Default: 20, MinValue: 1 });
+    const routeSettings = (parameters: Record<string, string>) =>
+      propertiesOf(
+        new CfnEvaluator(json, { BootstrapBucket: 'b', BootstrapPrefix: 'p', ...parameters }).effective()
+          .resources,
+        'WebSocketStage',
+      ).RouteSettings;
+    const unknownAction = {
+      ThrottlingBurstLimit: ref('UnknownActionThrottlingBurstLimit'),
+      ThrottlingRateLimit: ref('UnknownActionThrottlingRateLimit'),
+      DataTraceEnabled: false,
+    };
+    // API Gateway refuses route settings for a route key the API does not have.
+    expect(routeSettings({})).toEqual({ [ROUTES.default]: unknownAction });
+    expect(routeSettings({ EnableDirectAsk: 'TRUE' })).toEqual({
+      [ROUTES.default]: unknownAction,
+      [ROUTES.ask]: {
+        ThrottlingBurstLimit: ref('DirectAskThrottlingBurstLimit'),
+        ThrottlingRateLimit: ref('DirectAskThrottlingRateLimit'),
+        DataTraceEnabled: false,
+      },
+    });
+  });
+});
+
+describe('streaming template: connection Lambda reserved concurrency', () => {
+  const reserved = (value?: string) =>
+    propertiesOf(
+      new CfnEvaluator(json, {
+        BootstrapBucket: 'b',
+        BootstrapPrefix: 'p',
+        ...(value === undefined ? {} : { ConnectionReservedConcurrency: value }),
+      }).effective().resources,
+      'StreamingLambda',
+    ).ReservedConcurrentExecutions;
+
+  test('50 by default; -1 reserves nothing (the property is dropped); 0 is kept (an emergency stop)', () => {
+    template.hasParameter('ConnectionReservedConcurrency', { Type: 'Number', Default: 50, MinValue: -1 });
+    expect(reserved()).toEqual(ref('ConnectionReservedConcurrency'));
+    expect(reserved('-1')).toBeUndefined();
+    expect(reserved('0')).toEqual(ref('ConnectionReservedConcurrency'));
+  });
 });
 
 describe('streaming template: session table', () => {
@@ -408,8 +453,11 @@ describe('streaming template: API Gateway account role', () => {
       CloudWatchRoleArn: getAtt('ApiGatewayCloudWatchRole', 'Arn'),
     });
     // The stage waits for the account setting when it is created (no DependsOn on a conditional resource).
-    expect(on.WebSocketStage?.Metadata).toEqual({ ApiGatewayAccount: ref('ApiGatewayAccount') });
-    expect(off.WebSocketStage?.Metadata).toEqual({ ApiGatewayAccount: '' });
+    expect(on.WebSocketStage?.Metadata).toEqual({
+      ApiGatewayAccount: ref('ApiGatewayAccount'),
+      AskRoute: '',
+    });
+    expect(off.WebSocketStage?.Metadata).toEqual({ ApiGatewayAccount: '', AskRoute: '' });
   });
 });
 
@@ -425,7 +473,14 @@ describe('streaming template: parameters and outputs', () => {
         'CFNInvokePolicy',
         'CFNLambda',
         'ConfigureApiGatewayAccount',
+        'ConnectionReservedConcurrency',
+        'DirectAskAnswersInFlight',
+        'DirectAskMaxTokens',
         'DirectAskModelId',
+        'DirectAskQuestionsPerMinute',
+        'DirectAskReservedConcurrency',
+        'DirectAskThrottlingBurstLimit',
+        'DirectAskThrottlingRateLimit',
         'EnableAlarms',
         'EnableDirectAsk',
         'IdentityBinding',
@@ -435,6 +490,8 @@ describe('streaming template: parameters and outputs', () => {
         'S3Clean',
         'ThrottlingBurstLimit',
         'ThrottlingRateLimit',
+        'UnknownActionThrottlingBurstLimit',
+        'UnknownActionThrottlingRateLimit',
         'VPCSecurityGroupIdList',
         'VPCSubnetIdList',
         'XraySetting',

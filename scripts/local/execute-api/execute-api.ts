@@ -18,9 +18,17 @@
  *   exceptions (GoneException 410, PayloadTooLargeException 413, ForbiddenException 403,
  *   LimitExceededException 429). Latency and failures can be injected for benchmarks.
  *
- * Not reproduced: route/stage throttling (read from the template but not enforced), custom and
- * JWT authorizers, synchronous non-proxy integrations and VTL beyond the subset above (refused at
- * start), the 29 s integration timeout.
+ * - Route throttling as the stage declares it (`RouteSettings`, else `DefaultRouteSettings`): a token
+ *   bucket per route (burst, rate per second), when enforced (`enforceThrottling`, off by default,
+ *   because the load and fuzz suites send faster than the shipped limits on purpose). A throttled
+ *   message reaches no integration and the client gets `{"message":"Too Many Requests",…}`; a
+ *   throttled `$connect` gets HTTP 429. API Gateway applies its limits best effort and also per
+ *   account and region; this is the per-route part only.
+ * - `stats()` counts Lambda invocations per route and throttled requests, for cost figures.
+ *
+ * Not reproduced: custom and JWT authorizers, synchronous non-proxy integrations and VTL beyond the
+ * subset above (refused at start), the 29 s integration timeout, reserved concurrency (the local
+ * Lambda host runs every invocation).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
@@ -93,6 +101,8 @@ export interface ExecuteApiOptions {
   lambdaTimeoutMs?: number;
   /** @default a JSON logger with service `local-execute-api` */
   logger?: Logger;
+  /** Enforce the template's route throttling (see the file comment). @default false */
+  enforceThrottling?: boolean;
 }
 
 export interface ExecuteApiStats {
@@ -104,6 +114,10 @@ export interface ExecuteApiStats {
   postedBytes: number;
   goneResponses: number;
   injectedFaults: number;
+  /** Lambda invocations by route key (`$connect`, `$default`, `ask`, …), the MOCK routes' none. */
+  lambdaInvocations: Record<string, number>;
+  /** Requests refused by route throttling, by route key. */
+  throttled: Record<string, number>;
 }
 
 export interface LocalExecuteApi {
@@ -117,6 +131,8 @@ export interface LocalExecuteApi {
   /** Closes a connection as DeleteConnection does; false when there is no such open connection. */
   closeConnection(connectionId: string): boolean;
   stats(): ExecuteApiStats;
+  /** Turns route throttling on or off from now on (e.g. for a local stack started without it). */
+  setThrottlingEnforced(enforced: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -163,7 +179,25 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
     postedBytes: 0,
     goneResponses: 0,
     injectedFaults: 0,
+    lambdaInvocations: {},
+    throttled: {},
   };
+  let enforceThrottling = options.enforceThrottling ?? false;
+  const buckets = new Map<string, TokenBucket>();
+  /** Takes a token of the route's bucket; false when the route is throttled (counted). */
+  function admitted(routeKey: string): boolean {
+    if (!enforceThrottling) return true;
+    const limits = { ...config.throttling, ...config.routes[routeKey]?.throttling };
+    if (limits.burstLimit === undefined && limits.rateLimit === undefined) return true;
+    let bucket = buckets.get(routeKey);
+    if (!bucket) {
+      bucket = new TokenBucket(limits.burstLimit ?? Number.POSITIVE_INFINITY, limits.rateLimit, now());
+      buckets.set(routeKey, bucket);
+    }
+    if (bucket.take(now())) return true;
+    stats.throttled[routeKey] = (stats.throttled[routeKey] ?? 0) + 1;
+    return false;
+  }
   let api: ApiInfo = { apiId, stage, domainName: host };
   let stopping = false;
 
@@ -209,7 +243,12 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
     return promise;
   }
 
+  function countInvocation(routeKey: string): void {
+    stats.lambdaInvocations[routeKey] = (stats.lambdaInvocations[routeKey] ?? 0) + 1;
+  }
+
   async function invoke(route: GatewayRoute, event: WebSocketProxyEvent): Promise<unknown> {
+    countInvocation(route.routeKey);
     const lambdaId = route.integration?.lambdaLogicalId as string;
     const lambda = options.lambdas[lambdaId] as WebSocketLambda;
     return lambda(event, lambdaContext(lambdaId, region, DEV_ACCOUNT_ID, lambdaTimeoutMs));
@@ -230,6 +269,11 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
       return;
     }
     const route = config.routes.$connect;
+    if (!admitted('$connect')) {
+      stats.rejectedConnects += 1;
+      rejectUpgrade(socket, 429, { message: 'Too Many Requests' });
+      return;
+    }
     const origin: ConnectionOrigin = {
       connectionId: newConnectionId(),
       connectedAt: now(),
@@ -375,6 +419,13 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
     const routeKey = selectRoute(config, isBinary ? undefined : data.toString('utf8'));
     const route = config.routes[routeKey];
     const { connectionId } = connection.origin;
+    if (route && !admitted(routeKey)) {
+      sendToClient(
+        connection,
+        JSON.stringify({ message: 'Too Many Requests', connectionId, requestId: newRequestId() }),
+      );
+      return;
+    }
     if (!route) {
       sendToClient(
         connection,
@@ -433,6 +484,7 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
     }
     const lambdaId = route.integration?.lambdaLogicalId as string;
     const lambda = options.lambdas[lambdaId] as WebSocketLambda;
+    countInvocation(route.routeKey);
     track(
       lambda(
         payload as WebSocketProxyEvent,
@@ -562,7 +614,15 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
       closeWith(connection, CLOSE_NORMAL, '');
       return true;
     },
-    stats: () => ({ ...stats }),
+    stats: () => ({
+      ...stats,
+      lambdaInvocations: { ...stats.lambdaInvocations },
+      throttled: { ...stats.throttled },
+    }),
+    setThrottlingEnforced(enforced) {
+      enforceThrottling = enforced;
+      buckets.clear();
+    },
     async stop() {
       stopping = true;
       for (const connection of [...connections.values()])
@@ -583,6 +643,31 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
       });
     },
   };
+}
+
+/** API Gateway's throttling: a bucket of `burst` tokens refilled at `ratePerSecond`. */
+class TokenBucket {
+  private tokens: number;
+  private at: number;
+
+  constructor(
+    private readonly burst: number,
+    private readonly ratePerSecond: number | undefined,
+    nowMs: number,
+  ) {
+    this.tokens = burst;
+    this.at = nowMs;
+  }
+
+  take(nowMs: number): boolean {
+    if (this.ratePerSecond !== undefined) {
+      this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.at) / 1000) * this.ratePerSecond);
+    }
+    this.at = nowMs;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }
 
 /** Bodies above this are refused before they are read (AWS refuses far earlier). */

@@ -172,6 +172,26 @@ export function gatewayConfigFromTemplate(
   const stageName = stageProperties.StageName;
   if (typeof stageName !== 'string') throw new ExecuteApiError(`stage ${stage[0]} has no literal StageName`);
   const routeSettings = (stageProperties.RouteSettings ?? {}) as Record<string, Record<string, unknown>>;
+  // Throttling values are often parameters (`{"Ref": "ThrottlingRateLimit"}`): their deployed values.
+  const parameters = deployed.Parameters ?? {};
+  const numberOf = (value: unknown): number | undefined => {
+    const raw =
+      value && typeof value === 'object' && typeof (value as { Ref?: unknown }).Ref === 'string'
+        ? parameters[(value as { Ref: string }).Ref]?.Default
+        : value;
+    const number = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+    return typeof number === 'number' && Number.isFinite(number) ? number : undefined;
+  };
+  const throttlingOf = (settings: unknown): Throttling | undefined => {
+    if (!settings || typeof settings !== 'object') return undefined;
+    const { ThrottlingBurstLimit, ThrottlingRateLimit } = settings as Record<string, unknown>;
+    const throttling: Throttling = {};
+    const burstLimit = numberOf(ThrottlingBurstLimit);
+    const rateLimit = numberOf(ThrottlingRateLimit);
+    if (burstLimit !== undefined) throttling.burstLimit = burstLimit;
+    if (rateLimit !== undefined) throttling.rateLimit = rateLimit;
+    return Object.keys(throttling).length > 0 ? throttling : undefined;
+  };
 
   const routes: Record<string, GatewayRoute> = {};
   const routeKeyById = new Map<string, string>();
@@ -239,15 +259,6 @@ export function gatewayConfigFromTemplate(
   const throttling = throttlingOf(stageProperties.DefaultRouteSettings);
   if (throttling) config.throttling = throttling;
   return config;
-}
-
-function throttlingOf(settings: unknown): Throttling | undefined {
-  if (!settings || typeof settings !== 'object') return undefined;
-  const { ThrottlingBurstLimit, ThrottlingRateLimit } = settings as Record<string, unknown>;
-  const throttling: Throttling = {};
-  if (typeof ThrottlingBurstLimit === 'number') throttling.burstLimit = ThrottlingBurstLimit;
-  if (typeof ThrottlingRateLimit === 'number') throttling.rateLimit = ThrottlingRateLimit;
-  return Object.keys(throttling).length > 0 ? throttling : undefined;
 }
 
 /** Whether `value` is `{Ref: id}` (or an intrinsic containing it). */
