@@ -13,6 +13,7 @@
  *   same file — here the Lex answer the user finally sees is checked, and cancel lands before the first token.
  */
 
+import { logRef } from '../../functions/shared/log-safe';
 import { SessionTable } from '../../functions/shared/session-table';
 import { STOPPED_NOTE } from '../../functions/streaming/answer-notes';
 import { newVisitor, type Visitor } from '../../scripts/bench/visitor';
@@ -25,6 +26,7 @@ const FAST = { timeToFirstTokenMs: 50, tokensPerSecond: 150, answerTokens: undef
 
 let stack: LocalStack;
 const logs = new LogRecorder();
+const LOG_HASH_KEY = 'faults-test-log-hash-key';
 let fault: (request: ConnectionsRequest) => ConnectionsFault | undefined = () => undefined;
 const tabs: Tab[] = [];
 
@@ -34,6 +36,8 @@ beforeAll(async () => {
     modelBehaviour: FAST,
     connectionsFault: (request) => fault(request),
     onLog: logs.onLog,
+    // A fixed key, so the test can compute the sessionRef the Lambda logs instead of the session id.
+    fulfillmentEnvironment: { STREAMING_LOG_HASH_KEY: LOG_HASH_KEY },
   });
 }, 60_000);
 
@@ -91,7 +95,9 @@ it('a tab that drops mid-answer is forgotten (item deleted, each 410 accounted f
   }
   table.destroy();
   expect(left.map((record) => record.connectionId)).toEqual([staying.connectionId]);
-  const [finished] = logs.find('answer finished', mark, { sessionId: visitor.sessionId });
+  const [finished] = logs.find('answer finished', mark, {
+    sessionRef: logRef(visitor.sessionId, LOG_HASH_KEY),
+  });
   expect(finished).toMatchObject({ connections: 2, stopReason: 'end_turn' });
   // Whether the 410 or the $disconnect Lambda noticed first, every 410 the gateway sent is counted.
   expect(finished?.goneConnections).toBe(stack.gateway.stats().goneResponses - gonesBefore);
@@ -125,7 +131,9 @@ it('bursts of @connections 429s are retried with the default backoff: nothing lo
   expect(posts).toBeGreaterThanOrEqual(12);
   expect(jsonTab.text()).toBe(answer.text);
   expect(isSeqGapFree(jsonTab)).toBe(true);
-  const [finished] = logs.find('answer finished', mark, { sessionId: visitor.sessionId });
+  const [finished] = logs.find('answer finished', mark, {
+    sessionRef: logRef(visitor.sessionId, LOG_HASH_KEY),
+  });
   expect(finished?.posts).toBe(jsonTab.messages.length + 9); // every refused post was retried
 });
 
@@ -171,7 +179,9 @@ it('a model error mid-answer: the socket gets an error frame, Lex returns the pa
   expect(frames.find((frame) => frame.type === 'error')).toMatchObject({ code: 'ModelStreamErrorException' });
   expect(frames.at(-1)).toMatchObject({ type: 'end', stopReason: 'error' });
   expect(isSeqGapFree(jsonTab)).toBe(true);
-  expect(logs.find('model failed', mark, { sessionId: visitor.sessionId })).toHaveLength(1);
+  expect(
+    logs.find('model failed', mark, { sessionRef: logRef(visitor.sessionId, LOG_HASH_KEY) }),
+  ).toHaveLength(1);
 });
 
 it("a socket that stops reading does not hold up the session's other tab or another visitor, and gets everything once it reads again", async () => {
@@ -246,8 +256,8 @@ it('with DynamoDB down, streaming degrades (logged, nothing posted) and the Lex 
   expect(stack.gateway.stats().posts).toBe(postsBefore);
   expect(jsonTab.messages).toEqual([]);
   expect(logs.find('could not read the session connections', mark).length).toBeGreaterThan(0);
-  expect(logs.find('answer finished', mark, { sessionId: visitor.sessionId })).toEqual([
-    expect.objectContaining({ connections: 0, stopReason: 'end_turn' }),
-  ]);
+  expect(logs.find('answer finished', mark, { sessionRef: logRef(visitor.sessionId, LOG_HASH_KEY) })).toEqual(
+    [expect.objectContaining({ connections: 0, stopReason: 'end_turn' })],
+  );
   await expect(openTab(stack, latecomer)).rejects.toThrow('connect refused with HTTP 502');
 });
