@@ -1,0 +1,152 @@
+/**
+ * What the abuse tests need on the local stack: Cognito visitors' tabs that record their frames,
+ * connect attempts that report the refusal, a bounded-concurrency runner, and a file the measured
+ * figures go to (build/abuse/figures.json) so a report can quote them.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import WebSocket from 'ws';
+import type { Protocol } from '../../functions/shared/constants';
+import type { Frame } from '../../functions/shared/frames';
+import type { Visitor } from '../../scripts/bench/visitor';
+import type { LocalStack } from '../../scripts/local/stack';
+import { presignWebSocketUrl } from '../../web-plugin/signer';
+
+export interface Tab {
+  socket: WebSocket;
+  connectionId: string;
+  messages: string[];
+  frames(): Frame[];
+  /** Frames that are not JSON frames (API Gateway's own messages, e.g. "Too Many Requests"). */
+  gatewayMessages(): string[];
+  send(message: unknown): void;
+  close(): void;
+}
+
+function presign(
+  stack: LocalStack,
+  visitor: Visitor,
+  sessionId: string,
+  protocol: Protocol,
+): Promise<string> {
+  return presignWebSocketUrl({
+    endpoint: stack.endpoints.webSocketUrl,
+    sessionId,
+    protocol,
+    credentials: visitor.credentials,
+    region: stack.endpoints.region,
+  });
+}
+
+export async function openTab(
+  stack: LocalStack,
+  visitor: Visitor,
+  options: { sessionId?: string; protocol?: Protocol } = {},
+): Promise<Tab> {
+  const before = new Set(stack.gateway.connectionIds());
+  const socket = new WebSocket(
+    await presign(stack, visitor, options.sessionId ?? visitor.sessionId, options.protocol ?? 'json'),
+  );
+  const messages: string[] = [];
+  socket.on('message', (data) => messages.push(String(data)));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('unexpected-response', (_request, response) =>
+      reject(new Error(`connect refused with HTTP ${response.statusCode}`)),
+    );
+    socket.once('error', reject);
+  });
+  const connectionId = stack.gateway.connectionIds().find((id) => !before.has(id)) ?? '';
+  const isFrame = (message: string) => message.startsWith('{"v":');
+  return {
+    socket,
+    connectionId,
+    messages,
+    frames: () => messages.filter(isFrame).map((message) => JSON.parse(message) as Frame),
+    gatewayMessages: () => messages.filter((message) => !isFrame(message)),
+    send: (message) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
+    close: () => socket.terminate(),
+  };
+}
+
+export interface ConnectAttempt {
+  status: number;
+  body: string;
+  /** The open socket when the upgrade succeeded (status 101). */
+  socket?: WebSocket;
+}
+
+/** One `$connect`: the upgraded socket (kept open) or the refusal's status and body. */
+export async function attemptConnect(
+  stack: LocalStack,
+  visitor: Visitor,
+  sessionId: string,
+): Promise<ConnectAttempt> {
+  const url = await presign(stack, visitor, sessionId, 'json');
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url);
+    socket.once('open', () => resolve({ status: 101, body: '', socket }));
+    socket.once('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      response.on('end', () => {
+        socket.terminate();
+        resolve({ status: response.statusCode ?? 0, body });
+      });
+    });
+    socket.once('error', (error) => resolve({ status: 0, body: String(error.message) }));
+  });
+}
+
+/** Runs `work` over `items` with at most `concurrency` at once; results in order. */
+export async function runLimited<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T, index);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+export async function waitUntil(check: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Counts values (e.g. error codes). */
+export function tally(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
+const FIGURES_FILE = path.join(__dirname, '../../build/abuse/figures.json');
+
+/** Adds one scenario's measured figures to build/abuse/figures.json and prints them. */
+export function recordFigures(scenario: string, figures: Record<string, unknown>): void {
+  mkdirSync(path.dirname(FIGURES_FILE), { recursive: true });
+  let all: Record<string, unknown> = {};
+  try {
+    all = JSON.parse(readFileSync(FIGURES_FILE, 'utf8')) as Record<string, unknown>;
+  } catch {
+    all = {};
+  }
+  all[scenario] = { ...figures, measuredAt: new Date().toISOString() };
+  writeFileSync(FIGURES_FILE, `${JSON.stringify(all, null, 2)}\n`);
+  console.info(`${scenario}: ${JSON.stringify(figures)}`);
+}
