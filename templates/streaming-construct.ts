@@ -438,6 +438,15 @@ export class QnaStreaming extends Construct {
       target: connectionTarget,
     });
     // `$default` returns the Lambda's body (an error frame) to the client through a route response.
+    // It stays a Lambda route, not a MOCK with a static reply: the reply depends on the socket's
+    // protocol, which only the session table knows (a MOCK sees the message and `$context`, and
+    // with IAM auth on `$connect` no per-connection context survives). A static error frame would
+    // put non-answer text on text-protocol sockets, which show every message as answer text (Lex
+    // Web UI during a Lex request); a silent MOCK would take away the UnknownAction frame that json
+    // clients get and `qna-streaming ask` uses to tell an endpoint without the ask route. The cost
+    // is bounded instead: one Lambda call and one item read per message, under the route's own
+    // throttle (UNKNOWN_ACTION_THROTTLE_DEFAULTS, far below the stage default), and no client of
+    // this API sends unknown actions.
     const defaultRoute = new CfnRoute(this, STREAMING_IDS.defaultRoute, {
       apiId,
       routeKey: ROUTES.default,
