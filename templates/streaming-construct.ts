@@ -137,9 +137,12 @@ export const UNKNOWN_ACTION_THROTTLE_DEFAULTS = { burstLimit: 50, rateLimit: 20 
  * Reserved concurrency of the connection Lambda. It caps what a flood of `$connect`, `cancel` or
  * `$default` can take of the account's Lambda concurrency (the bot's fulfillment shares it), and
  * keeps that much for sockets when other functions are busy. At roughly 20-50 ms per call, 50
- * serves the stage's default 1,000 requests a second. -1: no reservation.
+ * serves the stage's default 1,000 requests a second. The default is -1 (no reservation): a QnABot
+ * master cannot pass this parameter, and on accounts with little concurrency (new accounts start
+ * low) any reservation makes the drop-in update fail ("below its minimum value"). Admins who can
+ * afford it set 50.
  */
-export const CONNECTION_RESERVED_CONCURRENCY_DEFAULT = 50;
+export const CONNECTION_RESERVED_CONCURRENCY_DEFAULT = -1;
 
 /** Throttling of one route of the `Prod` stage (its `RouteSettings` entry); values may be tokens. */
 export interface RouteThrottle {

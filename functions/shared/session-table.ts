@@ -93,7 +93,18 @@ export type ConnectOutcome =
 export const CANCEL_MIN_INTERVAL_MS = 1000;
 
 /** How often a write is re-decided after losing a race before the request gives up. */
-const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 16;
+
+/**
+ * A random pause before re-deciding after a lost race, growing with the attempt (at most ~160 ms),
+ * so many writers on one hot item (a flood of connects to one session) spread out instead of
+ * colliding again in lockstep. The first attempt never waits.
+ */
+function raceBackoff(attempt: number): Promise<void> {
+  if (attempt === 0) return Promise.resolve();
+  const ms = Math.random() * Math.min(160, 10 * attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 export function isExpired(record: Pick<ConnectionRecord, 'ttl'>, nowMs: number): boolean {
   return record.ttl > 0 && record.ttl * 1000 <= nowMs;
@@ -403,6 +414,7 @@ export class SessionTable {
     const owner = limits.mode === 'OFF' ? undefined : request.caller?.key;
     let wroteConnection = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      await raceBackoff(attempt);
       const [session, identity] = await Promise.all([
         this.readSession(request.sessionId),
         limits.mode === 'OWNER' && owner !== undefined && request.caller?.cognitoIdentityId
@@ -420,16 +432,14 @@ export class SessionTable {
         await this.undoConnect(request, identity, wroteConnection, nowMs);
         return { accepted: false, refusal: plan };
       }
-      if (
-        plan.identity &&
-        !(await this.putIf(fromIdentity(plan.identity), identity.version, 'an identity claim'))
-      ) {
-        continue;
-      }
-      if (!wroteConnection) {
-        await this.putConnectionItem(request.sessionId, plan.tab);
-        wroteConnection = true;
-      }
+      // The claim and the connection item go together (the connection item alone is harmless: it
+      // points at no tab until the session write below commits).
+      const [claimed] = await Promise.all([
+        plan.identity ? this.putIf(fromIdentity(plan.identity), identity.version, 'an identity claim') : true,
+        wroteConnection ? undefined : this.putConnectionItem(request.sessionId, plan.tab),
+      ]);
+      wroteConnection = true;
+      if (!claimed) continue;
       if (await this.putIf(fromSession(plan.session, nowMs), session.version, 'a session')) {
         return { accepted: true, tab: plan.tab, session: plan.session };
       }
@@ -447,6 +457,7 @@ export class SessionTable {
     if (wroteConnection) await this.deleteItem(connectionKey(request.connectionId), 'a connection');
     let current = identity;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      await raceBackoff(attempt);
       const released = planClaimRelease(current.value, request.sessionId, nowMs);
       if (!released) return;
       // Release only a claim this identity does not really hold (the session is someone else's).
@@ -519,6 +530,7 @@ export class SessionTable {
   ): Promise<boolean> {
     let removed = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      await raceBackoff(attempt);
       const stored = await this.readSession(sessionId);
       const next =
         stored.value &&
@@ -543,6 +555,7 @@ export class SessionTable {
     nowMs: number,
   ): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      await raceBackoff(attempt);
       const stored = await this.readIdentity(identity);
       const next = planClaimUpdate(stored.value, sessionId, expiresAt, nowMs);
       if (!next) return;

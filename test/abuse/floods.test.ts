@@ -212,14 +212,14 @@ it('1,500 connects from one Cognito identity end at 10 sessions and 10 tabs a se
   // Assess
   const statuses = (attempts: ConnectAttempt[]) => tally(attempts.map((attempt) => String(attempt.status)));
   expect(statuses(bySession)).toEqual({ 101: 10, 403: 990 });
-  // The caps hold: 9 more tabs (10 with the first), every other connect refused. Known: while 25
-  // connects race for the same session item, a loser of 8 optimistic-concurrency rounds fails (the
-  // gateway's 502, API Gateway's 500) instead of getting 403 (session-table.ts connect, MAX_ATTEMPTS).
+  // The caps hold: 9 more tabs (10 with the first), every other connect refused with 403. While 25
+  // connects race for the same session item, each lost round means another one won, and once the
+  // cap is reached every connect is refused on its read, so no connect runs out of rounds
+  // (session-table.ts connect: MAX_ATTEMPTS, raceBackoff) and none fails with 502.
   const tabStatuses = statuses(byTab);
-  expect(tabStatuses['101']).toBe(9);
-  expect((tabStatuses['403'] ?? 0) + (tabStatuses['502'] ?? 0)).toBe(491);
+  expect(tabStatuses).toEqual({ 101: 9, 403: 491 });
   const failures = problems.slice(problemsBefore).filter((line) => line.includes('$connect Lambda failed'));
-  expect(failures.length).toBe(tabStatuses['502'] ?? 0);
+  expect(failures).toEqual([]);
   expect(bySession.find((attempt) => attempt.status === 403)?.body).toMatch(/session/i);
   expect(byTab.find((attempt) => attempt.status === 403)?.body).toMatch(/tab/i);
   const connectCalls = invocations('$connect') - before.connects;

@@ -215,9 +215,10 @@ describe('streaming template: connection Lambda reserved concurrency', () => {
       'StreamingLambda',
     ).ReservedConcurrentExecutions;
 
-  test('50 by default; -1 reserves nothing (the property is dropped); 0 is kept (an emergency stop)', () => {
-    template.hasParameter('ConnectionReservedConcurrency', { Type: 'Number', Default: 50, MinValue: -1 });
-    expect(reserved()).toEqual(ref('ConnectionReservedConcurrency'));
+  test('none by default (-1: a QnABot master cannot pass it, and a reservation fails on accounts with little concurrency); 50 reserves; 0 is kept (an emergency stop)', () => {
+    template.hasParameter('ConnectionReservedConcurrency', { Type: 'Number', Default: -1, MinValue: -1 });
+    expect(reserved()).toBeUndefined();
+    expect(reserved('50')).toEqual(ref('ConnectionReservedConcurrency'));
     expect(reserved('-1')).toBeUndefined();
     expect(reserved('0')).toEqual(ref('ConnectionReservedConcurrency'));
   });
