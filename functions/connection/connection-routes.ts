@@ -10,11 +10,11 @@
  *   route response); text-protocol sockets get nothing, because every text message is shown as
  *   answer text. The socket stays open either way.
  * - `cancel`: records a cancel request that the session's running publisher sees within 1 s. A
- *   session records at most one per second (session-table.ts `requestCancel`), and a container skips
- *   a socket's repeats within that second without touching the table (RecentCancels), so a flood of
- *   cancels costs Lambda calls but at most one table write per second per session. The price: a
- *   second cancel within a second of the first is dropped, so an answer asked and cancelled again
- *   inside that second runs on (the client has already stopped showing it; a later cancel stops it).
+ *   session records at most one per CANCEL_MIN_INTERVAL_MS (250 ms, session-table.ts
+ *   `requestCancel`), and a container skips a socket's repeats within that interval without touching
+ *   the table (RecentCancels), so a flood of cancels costs Lambda calls but at most four table writes
+ *   a second per session. A second cancel within 250 ms of the first is dropped; a new answer cannot
+ *   start that soon after a cancel (the question goes through Lex or the ask route first).
  *
  * Logs carry `sessionRef`/`identityRef`, never session ids or identities (functions/shared/log-safe.ts).
  */

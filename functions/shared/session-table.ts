@@ -88,9 +88,12 @@ export type ConnectOutcome =
 /**
  * A session records at most one cancel per this many milliseconds (`requestCancel`). The first cancel
  * of a flood stops the running answer (publishers see it within their poll, under 1 s); the rest
- * have nothing left to stop.
+ * have nothing left to stop. Short enough that a visitor who stops an answer, asks again and stops
+ * the new answer at once still has the second cancel recorded (a new answer starts after Lex or the
+ * ask route has taken the question: more than this later in practice); a flood still costs at most
+ * four writes a second per session.
  */
-export const CANCEL_MIN_INTERVAL_MS = 1000;
+export const CANCEL_MIN_INTERVAL_MS = 250;
 
 /** How often a write is re-decided after losing a race before the request gives up. */
 const MAX_ATTEMPTS = 16;

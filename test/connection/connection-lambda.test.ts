@@ -332,7 +332,7 @@ describe('cancel', () => {
     expect(await server.table.listConnections('session-cancel-gone', clock)).toEqual([]);
   });
 
-  it('writes at most one cancel per second per session: a flood from every tab changes the item once', async () => {
+  it('writes at most one cancel per CANCEL_MIN_INTERVAL_MS per session: a flood from every tab changes the item once', async () => {
     // Prepare: two tabs; each cancel is a separate Lambda call (no per-container memory)
     const turnStartedAt = clock;
     const first = await connect('session-cancel-flood', { protocol: 'json' });
@@ -341,20 +341,21 @@ describe('cancel', () => {
     const firstCancelAt = clock;
     const before = await server.table.getSession('session-cancel-flood');
 
-    // Act: 40 cancels over 975 ms, alternating tabs
+    // Act: 40 cancels within one interval, alternating tabs
+    const step = Math.floor(CANCEL_MIN_INTERVAL_MS / 40);
     const results = [];
     for (let index = 0; index < 40; index += 1) {
       const { connectionId } = index % 2 === 0 ? first : second;
       results.push(
         await routeConnectionEvent(messageEvent('cancel', connectionId, '{"action":"cancel"}'), deps()),
       );
-      clock += 25;
+      clock += step;
     }
     const afterFlood = await server.table.getSession('session-cancel-flood');
 
     // Assess: the first cancel is what a publisher sees; the others wrote nothing
     expect(results.every((result) => result.statusCode === 200)).toBe(true);
-    expect(clock - firstCancelAt).toBe(40 * 25);
+    expect(clock - firstCancelAt).toBeLessThanOrEqual(CANCEL_MIN_INTERVAL_MS);
     expect(afterFlood?.cancelRequestedAt).toBe(firstCancelAt);
     expect(afterFlood?.version).toBe((before?.version ?? 0) + 1);
     expect(
@@ -365,7 +366,7 @@ describe('cancel', () => {
     ).toHaveLength(1);
   });
 
-  it('records a cancel again once a second has passed since the last one', async () => {
+  it('records a cancel again once CANCEL_MIN_INTERVAL_MS has passed since the last one', async () => {
     // Prepare
     const { connectionId } = await connect('session-cancel-again', { protocol: 'json' });
     await routeConnectionEvent(messageEvent('cancel', connectionId, '{"action":"cancel"}'), deps());
@@ -384,7 +385,7 @@ describe('cancel', () => {
     expect(again).toBe(firstAt + CANCEL_MIN_INTERVAL_MS);
   });
 
-  it("skips a socket's repeats within a second in the same container without reading or writing the table", async () => {
+  it("skips a socket's repeats within the interval in the same container without reading or writing the table", async () => {
     // Prepare
     const { connectionId } = await connect('session-cancel-memo', { protocol: 'json' });
     const other = await connect('session-cancel-memo');
@@ -394,10 +395,10 @@ describe('cancel', () => {
     const cancel = (id: string) =>
       routeConnectionEvent(messageEvent('cancel', id, '{"action":"cancel"}'), { ...deps(), recentCancels });
 
-    // Act: 30 cancels from one socket within 870 ms, one from another socket, one a second later
+    // Act: 30 cancels from one socket within one interval, one from another socket, one an interval later
     for (let index = 0; index < 30; index += 1) {
       await cancel(connectionId);
-      clock += 30;
+      clock += Math.floor(CANCEL_MIN_INTERVAL_MS / 30);
     }
     await cancel(other.connectionId);
     clock += CANCEL_MIN_INTERVAL_MS;
