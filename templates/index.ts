@@ -30,10 +30,13 @@ export {
 export { newTemplateApp, ReadableStack, type ReadableStackProps } from './readable-stack';
 export {
   addBootstrapParameters,
+  addLogHashKeyParameter,
   addQnabotMasterOnlyParameters,
   addSharedSettingsParameters,
   BOOTSTRAP_PREFIX_PATTERN,
   type BootstrapParameters,
+  LOG_HASH_KEY_PARAMETER,
+  LOG_HASH_KEY_PATTERN,
   QNABOT_MASTER_ONLY_PARAMETER_NAMES,
   SHARED_PARAMETER_NAMES,
   type SharedSettingsParameters,

@@ -4,8 +4,9 @@
  * only when `FALSE`.
  *
  * - the streaming nested stack exists only under the `StreamingEnabled` condition;
- * - both Lambdas get the streaming endpoints through `Fn::If` ("" when off) and the publisher
- *   settings (coalescing window and size) with the library defaults;
+ * - both Lambdas get the streaming endpoints through `Fn::If` ("" when off), the publisher
+ *   settings (coalescing window and size) with the library defaults, and `LogHashKey` (the nested
+ *   stack's too, so a session's log refs match across the Lambdas);
  * - the publisher managed policy is attached to their roles only when on (`AWS::NoValue` otherwise);
  * - each may call the one Bedrock model of `BedrockModelId`, nothing else.
  */
@@ -159,6 +160,8 @@ export class ParentExampleStack extends ReadableStack {
           [ENV.coalesceWindowMs]: String(PUBLISHER_DEFAULTS.coalesceWindowMs),
           [ENV.coalesceMaxBytes]: String(PUBLISHER_DEFAULTS.coalesceMaxBytes),
           [ENV.logLevel]: 'info',
+          // Whatever EnableStreaming is: '' (the default) is read as unset, a random key per container.
+          [ENV.logHashKey]: this.streaming.logHashKey.valueAsString,
         },
       },
       loggingConfig: { logGroup: logs.ref },

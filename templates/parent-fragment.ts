@@ -9,6 +9,7 @@ import { StreamingTemplateError } from './errors';
 import { ReadableStack } from './readable-stack';
 import {
   addBootstrapParameters,
+  addLogHashKeyParameter,
   addSharedSettingsParameters,
   type BootstrapParameters,
   type SharedSettingsParameters,
@@ -23,6 +24,7 @@ export const PARENT_NAMES = {
   streamingStack: 'StreamingStack',
   bootstrapBucket: STREAMING_PARAMETERS.bootstrapBucket,
   bootstrapPrefix: STREAMING_PARAMETERS.bootstrapPrefix,
+  logHashKey: STREAMING_PARAMETERS.logHashKey,
 } as const;
 
 export type StreamingOutputName = (typeof STREAMING_OUTPUTS)[keyof typeof STREAMING_OUTPUTS];
@@ -32,6 +34,11 @@ export interface ParentStreaming {
   readonly enableStreaming: CfnParameter;
   readonly enabled: CfnCondition;
   readonly nestedStack: CfnStack;
+  /**
+   * `LogHashKey`, passed to the nested stack: set its value as STREAMING_LOG_HASH_KEY on the
+   * parent's publisher Lambdas so their log refs match the connection Lambda's.
+   */
+  readonly logHashKey: CfnParameter;
   /** `Fn::GetAtt StreamingStack.Outputs.<name>`: valid only where `enabled` holds. */
   output(name: StreamingOutputName): string;
   /** `Fn::If StreamingEnabled, <output>, <otherwise>`: safe anywhere in the parent. */
@@ -40,9 +47,9 @@ export interface ParentStreaming {
 
 /**
  * Adds the toggle to a parent: the `EnableStreaming` parameter, the `StreamingEnabled` condition,
- * the nested streaming stack gated by it (given the parent's bootstrap location and its
- * log-retention, X-Ray and VPC settings, QnABot's names), and the `StreamingWebSocketEndpoint`
- * output under it.
+ * the nested streaming stack gated by it (given the parent's bootstrap location, its
+ * log-retention, X-Ray and VPC settings, QnABot's names, and the `LogHashKey` parameter), and the
+ * `StreamingWebSocketEndpoint` output under it.
  */
 export function addStreamingToParent(
   stack: Stack,
@@ -56,6 +63,7 @@ export function addStreamingToParent(
     description:
       'TRUE adds word-by-word streaming of answers (WebSocket API, session table, connection Lambda). Paste the StreamingWebSocketEndpoint output into the chat client configuration.',
   });
+  const logHashKey = addLogHashKeyParameter(stack);
   const enabled = new CfnCondition(stack, PARENT_NAMES.streamingEnabled, {
     expression: Fn.conditionEquals(enableStreaming.valueAsString, 'TRUE'),
   });
@@ -76,6 +84,7 @@ export function addStreamingToParent(
       [STREAMING_PARAMETERS.bootstrapBucket]: bootstrap.bucket.valueAsString,
       [STREAMING_PARAMETERS.bootstrapPrefix]: bootstrap.prefix.valueAsString,
       ...sharedSettingsForNestedStack(shared),
+      [STREAMING_PARAMETERS.logHashKey]: logHashKey.valueAsString,
     },
   });
   nestedStack.cfnOptions.condition = enabled;
@@ -90,7 +99,7 @@ export function addStreamingToParent(
   });
   endpoint.condition = enabled;
 
-  return { enableStreaming, enabled, nestedStack, output, outputIfEnabled };
+  return { enableStreaming, enabled, nestedStack, logHashKey, output, outputIfEnabled };
 }
 
 /** A stack holding only the streaming parts of a parent: the source of the fragment. */

@@ -5,6 +5,7 @@
  * connection Lambda in the same subnets, its log retention and X-Ray setting apply here too).
  */
 import { CfnParameter, Fn, type Stack } from 'aws-cdk-lib';
+import { MIN_LOG_HASH_KEY_LENGTH } from '../functions/shared/config';
 import { LOG_RETENTION_DAYS } from './streaming-construct';
 
 /** Parameter names shared with QnABot's master template. */
@@ -124,4 +125,30 @@ export function addQnabotMasterOnlyParameters(stack: Stack): CfnParameter[] {
         description: `${what[key]}: accepted for compatibility with the QnABot master; unused. Leave empty.`,
       }),
   );
+}
+
+/** Name of the log hash key parameter, in the streaming template and in parents. */
+export const LOG_HASH_KEY_PARAMETER = 'LogHashKey';
+
+/**
+ * Empty, or at least MIN_LOG_HASH_KEY_LENGTH characters: what functions/shared/config.ts
+ * `readLogHashKey` accepts ('' is unset there, so the Lambdas draw a random key per container).
+ */
+export const LOG_HASH_KEY_PATTERN = `^$|^.{${MIN_LOG_HASH_KEY_LENGTH},}$`;
+
+/**
+ * `LogHashKey`: STREAMING_LOG_HASH_KEY of the Lambdas, declared the same way in the streaming
+ * template and in parents (which pass it on and set it on their own publishers). NoEcho keeps it
+ * out of the console and DescribeStacks; it keeps a default ('') because a QnABot master passes only
+ * its own parameters to the nested stack.
+ */
+export function addLogHashKeyParameter(stack: Stack): CfnParameter {
+  return new CfnParameter(stack, LOG_HASH_KEY_PARAMETER, {
+    type: 'String',
+    noEcho: true,
+    default: '',
+    allowedPattern: LOG_HASH_KEY_PATTERN,
+    constraintDescription: `must be empty or at least ${MIN_LOG_HASH_KEY_LENGTH} characters`,
+    description: `Key (at least ${MIN_LOG_HASH_KEY_LENGTH} characters) of the keyed hashes that stand for session and identity ids in the Lambda logs (sessionRef, identityRef): with one key, the lines of a session match across the connection, ask and publisher (fulfillment, QnABot hook) Lambdas and their containers; give publishers outside this stack the same value as STREAMING_LOG_HASH_KEY. Empty: each Lambda container draws its own random key, so refs match only within one container. Whoever holds the key can compute the ref of an id they know: keep it as private as the logs.`,
+  });
 }

@@ -65,6 +65,7 @@ import {
 import { CfnFunction, CfnPermission, type Code } from 'aws-cdk-lib/aws-lambda';
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { MIN_LOG_HASH_KEY_LENGTH } from '../functions/shared/config';
 import {
   BINDING_DEFAULTS,
   DEFAULT_SESSION_TTL_SECONDS,
@@ -206,7 +207,7 @@ export interface QnaStreamingProps {
    * Reserved concurrency of the connection Lambda: -1 for none, 0 stops the function (every
    * `$connect` then fails: an emergency stop), N reserves N. May be a token (the streaming template
    * passes an `Fn::If` that drops the property for -1).
-   * @default CONNECTION_RESERVED_CONCURRENCY_DEFAULT (50)
+   * @default CONNECTION_RESERVED_CONCURRENCY_DEFAULT (-1: no reservation)
    */
   readonly reservedConcurrency?: number;
   /** Run the connection Lambda in a VPC. @default - no VPC */
@@ -218,6 +219,17 @@ export interface QnaStreamingProps {
   readonly tracing?: boolean | CfnCondition;
   /** Lifetime of a connection item in seconds. @default DEFAULT_SESSION_TTL_SECONDS (2 h 10 min) */
   readonly sessionTtlSeconds?: number;
+  /**
+   * Key of the keyed hashes that stand for session and identity ids in logs (`sessionRef`,
+   * `identityRef`; functions/shared/log-safe.ts): STREAMING_LOG_HASH_KEY of the connection Lambda,
+   * and part of `publisherEnvironment()`, so the ask Lambda and the publishers wired with it use the
+   * same key and a session's refs match across functions and containers. At least
+   * MIN_LOG_HASH_KEY_LENGTH (16) characters; '' counts as no key. Whoever holds it can compute the
+   * ref of an id they know, so keep it as private as the logs (it is readable in the Lambda
+   * configuration). May be a token (the streaming template passes a NoEcho parameter).
+   * @default - no key: each Lambda container draws its own random key, and refs match only within one container
+   */
+  readonly logHashKey?: string;
   /** `LOG_LEVEL` of the connection Lambda. @default 'info' */
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Name of the WebSocket API. @default '<stack name>-streaming' */
@@ -276,6 +288,8 @@ export class QnaStreaming extends Construct {
   readonly hasWildcardStatements: boolean;
 
   private publisherPolicyRef?: IManagedPolicy;
+  /** STREAMING_LOG_HASH_KEY of the connection Lambda and the publishers, when given. */
+  private readonly logHashKey?: string;
   /** `RouteSettings` of the stage: fixed entries, and entries that exist only under a condition. */
   private readonly routeThrottles: { routeKey: string; throttle: RouteThrottle; condition?: CfnCondition }[] =
     [];
@@ -284,6 +298,7 @@ export class QnaStreaming extends Construct {
     super(scope, id);
     validateProps(props);
     const stack = Stack.of(this);
+    this.logHashKey = props.logHashKey;
 
     // --- Logs -------------------------------------------------------------------------------
     const retention = retentionProperty(props.logRetentionDays ?? 30);
@@ -385,6 +400,7 @@ export class QnaStreaming extends Construct {
           ),
           [ENV.sessionTtlSeconds]: String(props.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS),
           [ENV.logLevel]: props.logLevel ?? 'info',
+          ...this.logHashKeyEnvironment(),
         },
       },
       loggingConfig: { logGroup: this.functionLogGroup.ref },
@@ -629,13 +645,22 @@ export class QnaStreaming extends Construct {
     role.addManagedPolicy(this.publisherPolicyRef);
   }
 
-  /** Environment a publisher Lambda needs (names from functions/shared/constants.ts ENV). */
+  /**
+   * Environment a publisher Lambda needs (names from functions/shared/constants.ts ENV), with the
+   * log hash key when one was given, so its refs match the connection Lambda's.
+   */
   publisherEnvironment(): Record<string, string> {
     return {
       [ENV.callbackUrl]: this.callbackUrl,
       [ENV.tableName]: this.tableName,
       [ENV.webSocketEndpoint]: this.webSocketEndpoint,
+      ...this.logHashKeyEnvironment(),
     };
+  }
+
+  /** `{ STREAMING_LOG_HASH_KEY }` when a key was given, nothing otherwise. */
+  private logHashKeyEnvironment(): Record<string, string> {
+    return this.logHashKey === undefined ? {} : { [ENV.logHashKey]: this.logHashKey };
   }
 }
 
@@ -699,6 +724,16 @@ function validateProps(props: QnaStreamingProps): void {
   ] as const) {
     if (value !== undefined && !Token.isUnresolved(value) && !(value > 0)) {
       throw new StreamingTemplateError(`${name} must be a positive number, got ${value}`);
+    }
+  }
+  const { logHashKey } = props;
+  if (logHashKey !== undefined && !Token.isUnresolved(logHashKey)) {
+    // What functions/shared/config.ts `readLogHashKey` accepts: '' (no key) or 16+ characters after trimming.
+    const length = logHashKey.trim().length;
+    if (length > 0 && length < MIN_LOG_HASH_KEY_LENGTH) {
+      throw new StreamingTemplateError(
+        `logHashKey must be empty or at least ${MIN_LOG_HASH_KEY_LENGTH} characters, got ${length}`,
+      );
     }
   }
   if (vpc && !vpc.enabled) {

@@ -29,8 +29,10 @@ import { acknowledgeAlarmTopic, acknowledgeDirectAsk, acknowledgeStreamingTempla
 import { ReadableStack } from './readable-stack';
 import {
   addBootstrapParameters,
+  addLogHashKeyParameter,
   addQnabotMasterOnlyParameters,
   addSharedSettingsParameters,
+  LOG_HASH_KEY_PARAMETER,
   QNABOT_MASTER_ONLY_PARAMETER_NAMES,
   SHARED_PARAMETER_NAMES,
 } from './shared-parameters';
@@ -72,6 +74,7 @@ export const STREAMING_PARAMETERS = {
   unknownActionThrottlingRateLimit: 'UnknownActionThrottlingRateLimit',
   connectionReservedConcurrency: 'ConnectionReservedConcurrency',
   configureApiGatewayAccount: 'ConfigureApiGatewayAccount',
+  logHashKey: LOG_HASH_KEY_PARAMETER,
   enableDirectAsk: 'EnableDirectAsk',
   directAskModelId: 'DirectAskModelId',
   directAskMaxTokens: 'DirectAskMaxTokens',
@@ -198,6 +201,7 @@ export class StreamingStack extends ReadableStack {
       description:
         'TRUE sets the region-wide API Gateway CloudWatch Logs role (needed once per account and region for WebSocket access logs). Leave FALSE if it is already set: it is shared by every API in the region.',
     });
+    const logHashKey = addLogHashKeyParameter(this);
 
     const enableDirectAsk = new CfnParameter(this, p.enableDirectAsk, {
       type: 'String',
@@ -348,6 +352,9 @@ export class StreamingStack extends ReadableStack {
         enabled: vpcEnabled,
       },
       apiName: Fn.join('-', [Aws.STACK_NAME, 'streaming']),
+      // '' (the default) reaches the Lambdas as an empty STREAMING_LOG_HASH_KEY, which
+      // functions/shared/config.ts reads as unset: a random key per container.
+      logHashKey: logHashKey.valueAsString,
     });
 
     this.directAsk = new DirectAsk(this, DIRECT_ASK_CONSTRUCT_ID, {
@@ -460,7 +467,7 @@ export class StreamingStack extends ReadableStack {
           },
           {
             Label: { default: 'Operations' },
-            Parameters: [p.logRetentionPeriod, p.xraySetting, p.configureApiGatewayAccount],
+            Parameters: [p.logRetentionPeriod, p.xraySetting, p.configureApiGatewayAccount, p.logHashKey],
           },
           { Label: { default: 'Network' }, Parameters: [p.vpcSubnetIdList, p.vpcSecurityGroupIdList] },
           {

@@ -164,23 +164,41 @@ describe('QnaStreaming as a construct in a CDK bot', () => {
     });
     defaults.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     expect(JSON.stringify(defaults.toJSON())).not.toContain('xray:');
-    // The connection Lambda's reserved concurrency, and the unknown-action route's own throttle.
-    defaults.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 50 });
+    // No reserved concurrency by default (CONNECTION_RESERVED_CONCURRENCY_DEFAULT = -1), and the
+    // unknown-action route's own throttle.
+    defaults.allResourcesProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: Match.absent(),
+    });
     defaults.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       RouteSettings: {
         $default: { ThrottlingBurstLimit: 50, ThrottlingRateLimit: 20, DataTraceEnabled: false },
       },
     });
-    const unreserved = Template.fromStack(botApp({ reservedConcurrency: -1 }).stack);
-    unreserved.allResourcesProperties('AWS::Lambda::Function', {
-      ReservedConcurrentExecutions: Match.absent(),
-    });
+    const reserved = Template.fromStack(botApp({ reservedConcurrency: 50 }).stack);
+    reserved.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 50 });
 
     const forever = Template.fromStack(botApp({ logRetentionDays: 0 }).stack);
     forever.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.absent() });
   });
 
+  test('logHashKey: set on the connection Lambda and in publisherEnvironment() when given, absent from both otherwise', () => {
+    const KEY = 'a-log-hash-key-of-32-characters!';
+    const { stack, streaming } = botApp({ logHashKey: KEY });
+    expect(streaming.publisherEnvironment()).toMatchObject({ [ENV.logHashKey]: KEY });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.logHashKey]: KEY }) },
+    });
+
+    const without = botApp();
+    expect(without.streaming.publisherEnvironment()).not.toHaveProperty([ENV.logHashKey]);
+    Template.fromStack(without.stack).allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.logHashKey]: Match.absent() }) },
+    });
+  });
+
   test.each([
+    [{ logHashKey: 'fifteen-chars!!' }, /logHashKey must be empty or at least 16 characters, got 15/],
+    [{ logHashKey: '  padded-to-16  ' }, /logHashKey must be empty or at least 16 characters, got 12/],
     [{ identityBinding: 'SOMETIMES' }, /identityBinding must be one of OWNER, STRICT, OFF, got "SOMETIMES"/],
     [{ identityBinding: 'WHEN_PRESENT' }, /identityBinding must be one of OWNER, STRICT, OFF/],
     [{ maxSessionsPerIdentity: 0 }, /maxSessionsPerIdentity must be a whole number from 1 to 1000, got 0/],

@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { PUBLISHER_DEFAULTS, readPublisherConfig } from '../../functions/shared/config';
+import { PUBLISHER_DEFAULTS, readLogHashKey, readPublisherConfig } from '../../functions/shared/config';
 import { ENV } from '../../functions/shared/constants';
 import { PARENT_NAMES, STREAMING_OUTPUTS, synthTemplates } from '../../templates';
 import { TEST_ASSET_KEYS } from './asset-keys';
@@ -96,6 +96,7 @@ describe('example parent: the EnableStreaming toggle', () => {
           XraySetting: ref('XraySetting'),
           VPCSubnetIdList: { 'Fn::Join': [',', ref('VPCSubnetIdList')] },
           VPCSecurityGroupIdList: { 'Fn::Join': [',', ref('VPCSecurityGroupIdList')] },
+          LogHashKey: ref('LogHashKey'),
         },
       },
     });
@@ -127,6 +128,20 @@ describe('example parent: the EnableStreaming toggle', () => {
       expect(inParent).toBeDefined();
       expect({ ...inParent, Description: undefined }).toEqual({ ...inStreaming, Description: undefined });
     }
+  });
+
+  test('LogHashKey is declared as the streaming template declares it (NoEcho, empty default) and passed on', () => {
+    template.hasParameter('LogHashKey', {
+      Type: 'String',
+      NoEcho: true,
+      Default: '',
+      AllowedPattern: '^$|^.{16,}$',
+    });
+    expect(parent.Parameters?.LogHashKey).toEqual(streaming.Parameters?.LogHashKey);
+    expect(fragment.Parameters?.LogHashKey).toEqual(streaming.Parameters?.LogHashKey);
+    expect(
+      (propertiesOf(parent.Resources, 'StreamingStack').Parameters as Record<string, unknown>).LogHashKey,
+    ).toEqual(ref('LogHashKey'));
   });
 
   test('the parameters passed to the nested stack exist there, and cover every one without a default', () => {
@@ -277,6 +292,26 @@ describe('example parent: the publishing Lambdas whatever EnableStreaming is', (
         ]);
         expect(JSON.stringify(statements)).not.toContain('*');
       }
+    },
+  );
+
+  test.each(
+    PUBLISHERS.flatMap((id) =>
+      (['TRUE', 'FALSE'] as const).map((enableStreaming) => [id, enableStreaming] as const),
+    ),
+  )(
+    '%s gets LogHashKey as its log hash key with EnableStreaming=%s (the nested connection Lambda’s key)',
+    (id, enableStreaming) => {
+      const variables = environmentOf(effectiveParent(enableStreaming).resources, id);
+      expect(variables[ENV.logHashKey]).toEqual(ref('LogHashKey'));
+      // The default '' is what the Lambda reads as no key (a random key per container).
+      const value = resolveParameterString(parent, bootstrap, variables[ENV.logHashKey]);
+      expect(value).toBe('');
+      expect(readLogHashKey({ [ENV.logHashKey]: value })).toBeUndefined();
+      const key = 'a-log-hash-key-of-32-characters!';
+      expect(
+        resolveParameterString(parent, { ...bootstrap, LogHashKey: key }, variables[ENV.logHashKey]),
+      ).toBe(key);
     },
   );
 

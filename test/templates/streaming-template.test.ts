@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { readLogHashKey } from '../../functions/shared/config';
 import {
   BINDING_DEFAULTS,
   DEFAULT_SESSION_TTL_SECONDS,
@@ -8,7 +9,12 @@ import {
 } from '../../functions/shared/constants';
 import { ACCESS_LOG_FORMAT, STREAMING_OUTPUTS, synthTemplates } from '../../templates';
 import { TEST_ASSET_KEYS } from './asset-keys';
-import { CfnEvaluator, type CfnTemplate } from './cfn-evaluator';
+import {
+  CfnEvaluator,
+  type CfnTemplate,
+  parameterValueProblems,
+  resolveParameterString,
+} from './cfn-evaluator';
 
 // Prepare (once per file): synthesize with fixed Lambda keys, so this file never bundles.
 const CONNECTION_KEY = TEST_ASSET_KEYS.connection;
@@ -256,7 +262,7 @@ describe('streaming template: connection Lambda', () => {
     });
   });
 
-  test('environment carries the table, identity binding and its limits, session TTL and log level', () => {
+  test('environment carries the table, identity binding and its limits, session TTL, log level and log hash key', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: {
@@ -266,6 +272,7 @@ describe('streaming template: connection Lambda', () => {
           [ENV.maxTabsPerSession]: ref('MaxTabsPerSession'),
           [ENV.sessionTtlSeconds]: String(DEFAULT_SESSION_TTL_SECONDS),
           [ENV.logLevel]: 'info',
+          [ENV.logHashKey]: ref('LogHashKey'),
         },
       },
     });
@@ -380,6 +387,70 @@ describe('streaming template: logs', () => {
   });
 });
 
+describe('streaming template: log hash key', () => {
+  const KEY = 'a-log-hash-key-of-32-characters!';
+  const bootstrap = { BootstrapBucket: 'b', BootstrapPrefix: 'p' };
+  const connectionKey = () =>
+    (propertiesOf(json.Resources, 'StreamingLambda').Environment as { Variables: Record<string, unknown> })
+      .Variables[ENV.logHashKey];
+
+  test('LogHashKey: a NoEcho String, empty by default, empty or 16+ characters, its description says what empty means', () => {
+    template.hasParameter('LogHashKey', {
+      Type: 'String',
+      NoEcho: true,
+      Default: '',
+      AllowedPattern: '^$|^.{16,}$',
+      Description: Match.stringLikeRegexp('sessionRef, identityRef'),
+    });
+    const description = String(json.Parameters?.LogHashKey?.Description);
+    expect(description).toMatch(/Empty: each Lambda container draws its own random key/);
+    expect(description).toMatch(/refs match only within one container/);
+    expect(description).toContain(ENV.logHashKey);
+  });
+
+  test('the connection Lambda and the ask Lambda (through publisherEnvironment) get the same key', () => {
+    expect(connectionKey()).toEqual(ref('LogHashKey'));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.modelId]: ref('DirectAskModelId'),
+          [ENV.logHashKey]: ref('LogHashKey'),
+        }),
+      },
+    });
+    const functions = Object.values(json.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(2);
+  });
+
+  test("the default '' reaches the Lambdas as '', which the config reads as no key (a random key per container)", () => {
+    expect(parameterValueProblems(json, bootstrap)).toEqual([]);
+    const value = resolveParameterString(json, bootstrap, connectionKey());
+    expect(value).toBe('');
+    expect(readLogHashKey({ [ENV.logHashKey]: value })).toBeUndefined();
+  });
+
+  test('a value the parameter accepts is a key the Lambdas accept; a shorter one is refused at deploy, not at cold start', () => {
+    const withKey = { ...bootstrap, LogHashKey: KEY };
+    expect(parameterValueProblems(json, withKey)).toEqual([]);
+    const value = resolveParameterString(json, withKey, connectionKey());
+    expect(readLogHashKey({ [ENV.logHashKey]: value })).toBe(KEY);
+    expect(parameterValueProblems(json, { ...bootstrap, LogHashKey: 'x'.repeat(16) })).toEqual([]);
+    expect(parameterValueProblems(json, { ...bootstrap, LogHashKey: 'x'.repeat(15) })).toEqual([
+      expect.stringMatching(/^LogHashKey: .* does not match AllowedPattern/),
+    ]);
+    expect(() => readLogHashKey({ [ENV.logHashKey]: 'x'.repeat(15) })).toThrow(/at least 16 characters/);
+  });
+
+  test('the key is never an output or in metadata (NoEcho hides only the parameter itself)', () => {
+    const { Outputs, Metadata } = json as unknown as Record<string, unknown>;
+    expect(JSON.stringify(Outputs)).not.toContain('"Ref":"LogHashKey"');
+    expect(JSON.stringify(Metadata ?? {})).not.toContain('"Ref":"LogHashKey"');
+    for (const resource of Object.values(json.Resources)) {
+      expect(JSON.stringify(resource.Metadata ?? {})).not.toContain('"Ref":"LogHashKey"');
+    }
+  });
+});
+
 describe('streaming template: publisher policy', () => {
   test('grants POST to this API’s Prod @connections and item reads/writes on the table only', () => {
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
@@ -485,6 +556,7 @@ describe('streaming template: parameters and outputs', () => {
         'EnableAlarms',
         'EnableDirectAsk',
         'IdentityBinding',
+        'LogHashKey',
         'LogRetentionPeriod',
         'MaxSessionsPerIdentity',
         'MaxTabsPerSession',
