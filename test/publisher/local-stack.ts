@@ -10,7 +10,7 @@ import { routeConnectionEvent } from '../../functions/connection/connection-rout
 import type { WebSocketEvent } from '../../functions/connection/websocket-event';
 import { BINDING_DEFAULTS, type Protocol } from '../../functions/shared/constants';
 import type { Frame } from '../../functions/shared/frames';
-import { createLogger } from '../../functions/shared/logger';
+import { createLogger, type Logger } from '../../functions/shared/logger';
 import { END_OF_TEXT_MARKER } from '../../functions/streaming/text-protocol';
 import { type LocalBedrock, startLocalBedrock } from '../../scripts/local/bedrock/server';
 import { CredentialStore, DEV_CREDENTIALS, devIdentity } from '../../scripts/local/credentials';
@@ -28,6 +28,23 @@ import { streamingTemplate } from '../support/templates';
 
 export const quiet = createLogger({ service: 'test', write: () => undefined });
 
+export interface LogLine {
+  level: string;
+  message: string;
+  [key: string]: unknown;
+}
+
+/** A logger that keeps its lines, so a test can check what an operator would read. */
+export function capturingLogger(): { logger: Logger; lines: LogLine[]; find(message: string): LogLine[] } {
+  const lines: LogLine[] = [];
+  const logger = createLogger({
+    service: 'test',
+    level: 'debug',
+    write: (line) => lines.push(JSON.parse(line) as LogLine),
+  });
+  return { logger, lines, find: (message) => lines.filter((line) => line.message === message) };
+}
+
 export interface LocalStack {
   sessions: SessionTableServer;
   gateway: LocalExecuteApi;
@@ -37,8 +54,8 @@ export interface LocalStack {
   bedrockClient: BedrockRuntimeClient;
   /** Decides faults of `@connections` calls; tests replace it. */
   fault: (request: ConnectionsRequest) => ConnectionsFault | undefined;
-  /** Delay of each `@connections` answer; tests replace it. */
-  latencyMs: number;
+  /** Delay of each `@connections` answer (one for all, or per request); tests replace it. */
+  latencyMs: number | ((request: ConnectionsRequest) => number);
   stop(): Promise<void>;
 }
 
@@ -61,7 +78,8 @@ export async function startLocalStack(): Promise<LocalStack> {
     region: REGION,
     logger: quiet,
     connectionsFault: (request) => stack.fault(request),
-    connectionsLatencyMs: () => stack.latencyMs,
+    connectionsLatencyMs: (request) =>
+      typeof stack.latencyMs === 'function' ? stack.latencyMs(request) : stack.latencyMs,
   });
   const bedrock = await startLocalBedrock({ logger: quiet });
   const credentials = { ...DEV_CREDENTIALS };
