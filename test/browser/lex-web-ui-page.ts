@@ -11,14 +11,13 @@
  * `index.html#/?lexWebUiEmbed=true` (what the iframe build loads) runs embedded: the config arrives
  * later, as it does from the parent page.
  */
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
 import {
   getCognitoCredentials,
   getCognitoIdentityId,
   type IdentityCredentials,
   recognizeText,
 } from '../../web-plugin/demo/aws-calls';
+import { lexWebUiSignUrl } from '../compat/lex-web-ui-sign-url';
 import {
   type LexWebUiLikeConfig,
   type LexWebUiLikeCredentials,
@@ -61,41 +60,9 @@ declare global {
 
 const fetchImpl = (url: string, init: RequestInit) => window.fetch(url, init);
 
-/** sigv4-handlers.js signUrl, as read: the socket URL signed as https, `host` without the port, 3600 s. */
-async function signUrl(
-  urlString: string,
-  credentials: LexWebUiLikeCredentials,
-  region: string,
-): Promise<string> {
-  const url = new URL(urlString);
-  const signer = new SignatureV4({
-    service: 'execute-api',
-    region,
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
-    },
-    sha256: Sha256,
-  });
-  const signed = await signer.presign(
-    {
-      method: 'GET',
-      protocol: 'https:',
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: { host: url.hostname },
-    },
-    { expiresIn: 3600 },
-  );
-  const result = new URL(urlString);
-  for (const [key, value] of Object.entries(signed.query ?? {})) {
-    if (typeof value === 'string') result.searchParams.set(key, value);
-  }
-  return result.toString();
-}
+/** sigv4-handlers.js signUrl, as read (test/compat/lex-web-ui-sign-url.ts). */
+const signUrl = (urlString: string, credentials: LexWebUiLikeCredentials, region: string): Promise<string> =>
+  lexWebUiSignUrl(urlString, credentials, { region });
 
 /** fromCognitoIdentityPool: the unauthenticated identity id is kept in the browser, as the SDK does. */
 function cognitoCredentials(config: StandInConfig): () => Promise<IdentityCredentials> {

@@ -20,10 +20,9 @@
  * The bubble's text over time is recorded, so a test can say what a visitor saw.
  */
 
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { LexRuntimeV2Client, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
-import { SignatureV4 } from '@smithy/signature-v4';
 import WebSocket from 'ws';
+import { lexWebUiSignUrl } from './lex-web-ui-sign-url';
 
 export interface LexWebUiCredentials {
   accessKeyId: string;
@@ -69,44 +68,6 @@ export function lexWebUiUserId(): string {
     .slice(-4)}`;
 }
 
-/** Presigns the way Lex Web UI's `signUrl` does: host header without the port, 3600 s. */
-export async function lexWebUiSignUrl(
-  urlString: string,
-  credentials: LexWebUiCredentials,
-  region: string,
-): Promise<string> {
-  const url = new URL(urlString);
-  const isWebSocket = url.protocol === 'wss:' || url.protocol === 'ws:';
-  const signer = new SignatureV4({
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
-    },
-    region,
-    service: 'execute-api',
-    sha256: Sha256,
-  });
-  // Lex Web UI wraps these fields in @smithy/protocol-http's HttpRequest; the signer reads the same fields.
-  const signed = await signer.presign(
-    {
-      method: 'GET',
-      protocol: isWebSocket ? 'https:' : url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: { host: url.hostname },
-    },
-    { expiresIn: 3600 },
-  );
-  const result = new URL(`${url.protocol}//${url.host}${signed.path}`);
-  for (const [key, value] of Object.entries(signed.query ?? {})) {
-    if (typeof value === 'string') result.searchParams.set(key, value);
-  }
-  return result.toString();
-}
-
 export class LexWebUiClient {
   readonly userId: string;
   private socket?: WebSocket;
@@ -133,7 +94,7 @@ export class LexWebUiClient {
     const url = await lexWebUiSignUrl(
       `${this.config.streamingWebSocketEndpoint}?sessionId=${this.userId}`,
       this.credentials,
-      this.config.region,
+      { region: this.config.region },
     );
     const socket = new WebSocket(url);
     this.socket = socket;

@@ -8,9 +8,8 @@
  * `execute-api`, `presign` with `expiresIn` 3600 s; then it rebuilds the URL with
  * `searchParams.set` for every signed query parameter and puts the socket scheme back.
  */
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { LocalExecuteApi } from '../../scripts/local/execute-api';
+import { lexWebUiSignUrl } from '../compat/lex-web-ui-sign-url';
 import {
   closed,
   cognitoIdentity,
@@ -19,49 +18,6 @@ import {
   type recordingLambda,
   startTestGateway,
 } from './helpers';
-
-interface LexWebUiCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
-async function lexWebUiSignUrl(
-  urlString: string,
-  credentials: LexWebUiCredentials,
-  options: { region: string; service: string; signedHost?: string },
-  expirationSeconds = 3600,
-): Promise<string> {
-  const url = new URL(urlString);
-  const isWebSocket = url.protocol === 'wss:' || url.protocol === 'ws:';
-  const signer = new SignatureV4({
-    credentials,
-    region: options.region,
-    service: options.service,
-    sha256: Sha256,
-  });
-  const signed = await signer.presign(
-    {
-      method: 'GET',
-      protocol: isWebSocket ? 'https:' : url.protocol,
-      hostname: url.hostname,
-      port: url.port ? Number.parseInt(url.port, 10) : undefined,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      // The point of this file: the hostname, no port (a test may override it to prove 403s).
-      headers: { host: options.signedHost ?? url.hostname },
-    },
-    { expiresIn: expirationSeconds },
-  );
-  const signedUrl = new URL(
-    `${signed.protocol}//${signed.hostname}${signed.port ? `:${signed.port}` : ''}${signed.path}`,
-  );
-  for (const [key, value] of Object.entries(signed.query ?? {})) {
-    if (typeof value === 'string') signedUrl.searchParams.set(key, value);
-  }
-  if (isWebSocket) signedUrl.protocol = url.protocol;
-  return signedUrl.toString();
-}
 
 describe('local execute-api: $connect with a URL presigned the way Lex Web UI 0.24.1 does', () => {
   let gateway: LocalExecuteApi;
