@@ -3,6 +3,7 @@ import {
   converseStreamSource,
   getPublisherRuntime,
   publishAnswer,
+  publishOptionsOf,
   type QnabotHookEvent,
   readQnabotHookEvent,
   runtimeForQnabotHook,
@@ -21,12 +22,7 @@ export const handler = async (event: QnabotHookEvent): Promise<QnabotHookEvent> 
       modelId: 'amazon.nova-micro-v1:0',
       messages: [{ role: 'user', content: [{ text: request.question }] }],
     }),
-    table: active.table,
-    managementApi: active.managementApi,
-    coalesceWindowMs: active.config.coalesceWindowMs,
-    textHoldMs: active.config.textHoldMs,
-    logger: active.logger,
-    metrics: { service: active.service },
+    ...publishOptionsOf(active), // clients, coalescing and polling settings, logger, metrics
   });
   return applyAnswerToQnabotEvent(event, result); // res.message + the Markdown alt message
 };

@@ -28,7 +28,7 @@ import { askLimitKey, type ConnectionRecord, SessionTable } from '../shared/sess
 import { bedrockConverseSource, resolveModelSettings, type SourceFactory } from '../streaming/answer-flows';
 import { sleep } from '../streaming/backoff';
 import { publishAnswer, type StreamResult } from '../streaming/publisher';
-import type { PublisherRuntime } from '../streaming/runtime';
+import { type PublisherRuntime, publishOptionsOf } from '../streaming/runtime';
 import { ASK_RATE_WINDOW_MS, type AskRefusal, planAskAdmission } from './ask-limits';
 import { type DirectAskEvent, isAskRejection, parseAskRequest } from './ask-request';
 
@@ -241,16 +241,10 @@ export async function answerDirectAsk(
     result = await publishAnswer({
       sessionId: record.sessionId,
       source: makeSource(request.question, settings, runtime),
-      table: runtime.table,
-      managementApi: runtime.managementApi,
-      coalesceWindowMs: runtime.config.coalesceWindowMs,
-      textHoldMs: runtime.config.textHoldMs,
-      coalesceMaxBytes: runtime.config.coalesceMaxBytes,
-      sessionPollMs: runtime.config.sessionPollMs,
+      ...publishOptionsOf(runtime),
       ...(request.turnId ? { turnId: request.turnId } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       logger,
-      metrics: { service: runtime.service },
     });
   } finally {
     await store.releaseAskLease(admission.key, admission.leaseId).catch((error: unknown) => {

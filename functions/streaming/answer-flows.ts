@@ -10,7 +10,7 @@ import { EMPTY_ANSWER_MESSAGE, lexV2CloseResponse, readLexV2Event } from './lex-
 import { converseInputForQuestion, converseStreamSource } from './model-call';
 import { publishAnswer, type StreamResult } from './publisher';
 import { applyAnswerToQnabotEvent, type QnabotHookEvent, readQnabotHookEvent } from './qnabot-hook';
-import { type PublisherRuntime, runtimeForQnabotHook } from './runtime';
+import { type PublisherRuntime, publishOptionsOf, runtimeForQnabotHook } from './runtime';
 import { checkStreamingAttributes } from './session-attributes';
 
 export interface ModelSettings {
@@ -88,14 +88,7 @@ async function stream(
   return publishAnswer({
     sessionId,
     source: makeSource(question, settings, runtime),
-    table: runtime.table,
-    managementApi: runtime.managementApi,
-    coalesceWindowMs: runtime.config.coalesceWindowMs,
-    textHoldMs: runtime.config.textHoldMs,
-    coalesceMaxBytes: runtime.config.coalesceMaxBytes,
-    sessionPollMs: runtime.config.sessionPollMs,
-    logger: runtime.logger,
-    metrics: { service: runtime.service },
+    ...publishOptionsOf(runtime),
   });
 }
 

@@ -34,8 +34,14 @@ export { createPushSource } from './push-source';
 export type { QnabotHookEvent, QnabotHookRequest } from './qnabot-hook';
 export { applyAnswerToQnabotEvent, readQnabotHookEvent } from './qnabot-hook';
 export { fromRetrieveAndGenerateStream } from './retrieve-and-generate-source';
-export type { PublisherRuntime, PublisherTable } from './runtime';
-export { createPublisherRuntime, getPublisherRuntime, NO_SESSIONS, runtimeForQnabotHook } from './runtime';
+export type { PublisherRuntime, PublisherTable, RuntimePublishOptions } from './runtime';
+export {
+  createPublisherRuntime,
+  getPublisherRuntime,
+  NO_SESSIONS,
+  publishOptionsOf,
+  runtimeForQnabotHook,
+} from './runtime';
 export { checkStreamingAttributes, LEX_WEB_UI_ATTRIBUTES, qnabotStreamingTarget } from './session-attributes';
 export { fromTextIterable } from './text-source';
 export { splitText } from './text-split';

@@ -15,6 +15,7 @@ import { type PublisherConfig, readPublisherConfig } from '../shared/config';
 import { DEFAULT_SESSION_TTL_SECONDS, ENV } from '../shared/constants';
 import { createLogger, type Logger } from '../shared/logger';
 import { SessionTable } from '../shared/session-table';
+import type { PublishAnswerOptions } from './publisher';
 import { qnabotStreamingTarget } from './session-attributes';
 
 /** What a publisher reads and deletes in the session table. */
@@ -145,4 +146,34 @@ export function runtimeForQnabotHook(
     });
   }
   return runtime;
+}
+
+/** What a runtime's configuration sets of publishAnswer's options (spread them into the call). */
+export type RuntimePublishOptions = Pick<
+  PublishAnswerOptions,
+  | 'table'
+  | 'managementApi'
+  | 'coalesceWindowMs'
+  | 'coalesceMaxBytes'
+  | 'textHoldMs'
+  | 'sessionPollMs'
+  | 'logger'
+  | 'metrics'
+>;
+
+/**
+ * The clients and settings of `runtime` as publishAnswer options: `publishAnswer({ sessionId,
+ * source, ...publishOptionsOf(runtime) })` streams with the Lambda's configuration.
+ */
+export function publishOptionsOf(runtime: PublisherRuntime): RuntimePublishOptions {
+  return {
+    table: runtime.table,
+    managementApi: runtime.managementApi,
+    coalesceWindowMs: runtime.config.coalesceWindowMs,
+    coalesceMaxBytes: runtime.config.coalesceMaxBytes,
+    textHoldMs: runtime.config.textHoldMs,
+    sessionPollMs: runtime.config.sessionPollMs,
+    logger: runtime.logger,
+    metrics: { service: runtime.service },
+  };
 }

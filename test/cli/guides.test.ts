@@ -117,7 +117,7 @@ describe('local-stack blocks', () => {
 describe('hook example', () => {
   const file = path.join(DOCS, 'examples', 'streaming-hook.ts');
 
-  test('the hook author guide includes docs/examples/streaming-hook.ts verbatim, in under twenty statements', () => {
+  test('the hook author guide includes docs/examples/streaming-hook.ts verbatim, in about a dozen statements', () => {
     const included = blocks('hook-author-guide.md').filter((block) =>
       block.before.includes('<!-- include: examples/streaming-hook.ts -->'),
     );
@@ -128,7 +128,7 @@ describe('hook example', () => {
     const body = source.slice(source.indexOf('const runtime'));
     expect(
       body.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('//')).length,
-    ).toBeLessThanOrEqual(20);
+    ).toBeLessThanOrEqual(15);
   });
 
   test('type checks under the project settings (strict)', () => {
