@@ -115,7 +115,9 @@ it('a flood of asks from one identity calls the model at most 10 times, each ans
   expect(answered).toBeGreaterThanOrEqual(2);
   expect(answered).toBeLessThanOrEqual(10); // DirectAskQuestionsPerMinute
   expect(Object.keys(refusals).filter((code) => code !== 'Busy' && code !== 'RateLimited')).toEqual([]);
-  expect(refusals.RateLimited ?? 0).toBeGreaterThan(0);
+  // Which refusal a flooder meets depends on how fast answers end (a busy machine keeps one in
+  // flight longer: Busy); the rate limit itself is pinned in ask-limits.test.ts.
+  expect((refusals.Busy ?? 0) + (refusals.RateLimited ?? 0)).toBe(asks - answered);
   expect(
     floodTabs
       .flatMap(errors)

@@ -11,6 +11,7 @@ import type { Frame } from '../../functions/shared/frames';
 import type { Visitor } from '../../scripts/bench/visitor';
 import type { LocalStack } from '../../scripts/local/stack';
 import { presignWebSocketUrl } from '../../web-plugin/signer';
+import { openTab as openRecordedTab } from '../faults/support';
 
 export interface Tab {
   socket: WebSocket;
@@ -23,49 +24,22 @@ export interface Tab {
   close(): void;
 }
 
-function presign(
-  stack: LocalStack,
-  visitor: Visitor,
-  sessionId: string,
-  protocol: Protocol,
-): Promise<string> {
-  return presignWebSocketUrl({
-    endpoint: stack.endpoints.webSocketUrl,
-    sessionId,
-    protocol,
-    credentials: visitor.credentials,
-    region: stack.endpoints.region,
-  });
-}
-
+/** A recorded tab (test/faults/support.ts) that also tells the gateway's own messages from frames. */
 export async function openTab(
   stack: LocalStack,
   visitor: Visitor,
   options: { sessionId?: string; protocol?: Protocol } = {},
 ): Promise<Tab> {
-  const before = new Set(stack.gateway.connectionIds());
-  const socket = new WebSocket(
-    await presign(stack, visitor, options.sessionId ?? visitor.sessionId, options.protocol ?? 'json'),
-  );
-  const messages: string[] = [];
-  socket.on('message', (data) => messages.push(String(data)));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('unexpected-response', (_request, response) =>
-      reject(new Error(`connect refused with HTTP ${response.statusCode}`)),
-    );
-    socket.once('error', reject);
-  });
-  const connectionId = stack.gateway.connectionIds().find((id) => !before.has(id)) ?? '';
+  const tab = await openRecordedTab(stack, visitor, options);
   const isFrame = (message: string) => message.startsWith('{"v":');
   return {
-    socket,
-    connectionId,
-    messages,
-    frames: () => messages.filter(isFrame).map((message) => JSON.parse(message) as Frame),
-    gatewayMessages: () => messages.filter((message) => !isFrame(message)),
-    send: (message) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
-    close: () => socket.terminate(),
+    socket: tab.socket,
+    connectionId: tab.connectionId,
+    messages: tab.messages,
+    frames: () => tab.messages.filter(isFrame).map((message) => JSON.parse(message) as Frame),
+    gatewayMessages: () => tab.messages.filter((message) => !isFrame(message)),
+    send: (message) => tab.socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
+    close: () => tab.socket.terminate(),
   };
 }
 
@@ -82,7 +56,13 @@ export async function attemptConnect(
   visitor: Visitor,
   sessionId: string,
 ): Promise<ConnectAttempt> {
-  const url = await presign(stack, visitor, sessionId, 'json');
+  const url = await presignWebSocketUrl({
+    endpoint: stack.endpoints.webSocketUrl,
+    sessionId,
+    protocol: 'json',
+    credentials: visitor.credentials,
+    region: stack.endpoints.region,
+  });
   return new Promise((resolve) => {
     const socket = new WebSocket(url);
     socket.once('open', () => resolve({ status: 101, body: '', socket }));
