@@ -140,3 +140,19 @@ function describeFindings(outdir: string): string {
     return `validation report ${reportPath} is unreadable (${String(error)})`;
   }
 }
+
+/**
+ * Environment variable naming a JSON file of already-synthesized templates (`{ streaming,
+ * parentExample, parentFragment, assetKeys }`). The test runner's global setup
+ * (test/support/global-setup.ts) synthesizes once and sets it, so the ~30 test files that start a
+ * local stack or read a template do not each bundle the Lambdas and run CDK and cdk-nag again: on a
+ * busy 2-core machine that alone took longer than a test hook may. Nothing else sets it.
+ */
+export const SYNTH_CACHE_ENV = 'QNA_STREAMING_SYNTH_CACHE';
+
+/** synthTemplates() with the default asset keys, read from SYNTH_CACHE_ENV's file when it is set. */
+export function cachedSynthTemplates(): SynthesizedTemplates {
+  const file = process.env[SYNTH_CACHE_ENV];
+  if (file && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as SynthesizedTemplates;
+  return synthTemplates();
+}

@@ -12,7 +12,7 @@ import { ENV } from '../../functions/shared/constants';
 import { QnaStreamingError } from '../../functions/shared/errors';
 import { createLogger, type Logger } from '../../functions/shared/logger';
 import { STREAMING_PARAMETERS } from '../../templates/streaming-stack';
-import { synthTemplates } from '../../templates/synth-templates';
+import { cachedSynthTemplates } from '../../templates/synth-templates';
 import { LOCAL_MODEL_ID, type LocalBedrock, type LocalBedrockBehaviour, startLocalBedrock } from './bedrock';
 import { type LocalCognitoIdentity, startLocalCognitoIdentity } from './cognito-identity';
 import { CredentialStore, DEV_CREDENTIALS, devIdentity } from './credentials';
@@ -167,7 +167,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     // The ask Lambda (EnableDirectAsk=TRUE) answers with the same model as the fulfillment Lambda.
-    const template = applyTemplateParameters(synthTemplates().streaming as TemplateJson, {
+    const template = applyTemplateParameters(cachedSynthTemplates().streaming as TemplateJson, {
       [STREAMING_PARAMETERS.directAskModelId]: options.modelId ?? LOCAL_MODEL_ID,
       ...options.parameters,
     });

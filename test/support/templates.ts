@@ -1,11 +1,11 @@
-/** The synthesized templates, made once per test file (CDK synthesis takes a few seconds). */
-import { synthTemplates } from '../../templates/synth-templates';
+/** The synthesized templates, made once per test run by global-setup.ts (CDK synthesis takes seconds). */
+import { cachedSynthTemplates } from '../../templates/synth-templates';
 
-type Templates = ReturnType<typeof synthTemplates>;
+type Templates = ReturnType<typeof cachedSynthTemplates>;
 let cached: Templates | undefined;
 
 export function templates(): Templates {
-  cached ??= synthTemplates();
+  cached ??= cachedSynthTemplates();
   return cached;
 }
 
