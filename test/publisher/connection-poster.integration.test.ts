@@ -44,7 +44,11 @@ beforeAll(async () => {
 
 afterEach(async () => {
   for (const model of models.splice(0)) model.end();
-  await Promise.allSettled(answers.splice(0));
+  // bounded: a test that failed must not hold up the next one
+  await Promise.race([
+    Promise.allSettled(answers.splice(0)),
+    new Promise((resolve) => setTimeout(resolve, WAIT_MS)),
+  ]);
   await Promise.all(tabs.splice(0).map((tab) => tab.close()));
   stack.fault = () => undefined;
   stack.latencyMs = 0;
