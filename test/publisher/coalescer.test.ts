@@ -52,13 +52,24 @@ describe('Coalescer', () => {
     expect(emitted.map((e) => e.text)).toEqual(['first', ' again']);
   });
 
-  it('flush emits the rest at once and cancels the pending timer', () => {
+  it('flush emits the rest at once and cancels the pending timer: text after it waits one window from the flush, not the old timer', () => {
+    // Prepare: 'a' goes out at 0; 'b' at 100 arms the timer for 250
     const { clock, emitted, coalescer } = setup(250);
     coalescer.push('a');
+    clock.advance(100);
     coalescer.push('b');
+    // Act: a flush at 100 (the end of the text, or a citation), then more text at 150
     coalescer.flush();
+    clock.advance(50);
+    coalescer.push('c');
     clock.advance(1000);
-    expect(emitted.map((e) => e.text)).toEqual(['a', 'b']);
+    // Assess: 'b' at once; 'c' one window after the flush (350), not when the cancelled timer was due
+    // (250: two posts within one window)
+    expect(emitted).toEqual([
+      { at: 0, text: 'a' },
+      { at: 100, text: 'b' },
+      { at: 350, text: 'c' },
+    ]);
     expect(coalescer.pending).toBe('');
   });
 
