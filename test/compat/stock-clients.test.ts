@@ -10,13 +10,9 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
-import {
-  CognitoIdentityClient,
-  GetCredentialsForIdentityCommand,
-  GetIdCommand,
-} from '@aws-sdk/client-cognito-identity';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { END_OF_TEXT_MARKER } from '../../functions/streaming/text-protocol';
+import { newVisitor } from '../../scripts/bench/visitor';
 import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
 import { type LexWebUiClient as Client, LexWebUiClient, type LexWebUiCredentials } from './lex-web-ui-client';
 
@@ -33,26 +29,9 @@ afterAll(async () => {
   await stack.stop();
 });
 
-/** An unauthenticated Cognito visitor, as Lex Web UI's default configuration gets one. */
-async function visitorCredentials(): Promise<LexWebUiCredentials & { identity: string }> {
-  const cognito = new CognitoIdentityClient({
-    endpoint: stack.endpoints.cognitoIdentity,
-    region: stack.endpoints.region,
-  });
-  try {
-    const { IdentityId } = await cognito.send(
-      new GetIdCommand({ IdentityPoolId: stack.endpoints.identityPoolId }),
-    );
-    const { Credentials } = await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId }));
-    return {
-      identity: IdentityId as string,
-      accessKeyId: Credentials?.AccessKeyId as string,
-      secretAccessKey: Credentials?.SecretKey as string,
-      sessionToken: Credentials?.SessionToken as string,
-    };
-  } finally {
-    cognito.destroy();
-  }
+/** An unauthenticated Cognito visitor, as Lex Web UI's default configuration gets one (no identityId given). */
+async function visitorCredentials(): Promise<LexWebUiCredentials> {
+  return (await newVisitor(stack.endpoints)).credentials;
 }
 
 function lexWebUi(credentials: LexWebUiCredentials, userId?: string): LexWebUiClient {
@@ -77,7 +56,7 @@ function lexWebUi(credentials: LexWebUiCredentials, userId?: string): LexWebUiCl
 describe('stock Lex Web UI 0.24.1', () => {
   it('connects with its lex-web-ui-XXXX session id and a port-less signature, and pings on open', async () => {
     // Prepare
-    const { identity: _identity, ...credentials } = await visitorCredentials();
+    const credentials = await visitorCredentials();
     const client = lexWebUi(credentials);
 
     // Act
@@ -90,7 +69,7 @@ describe('stock Lex Web UI 0.24.1', () => {
 
   it('shows the answer growing in its bubble, last words included, before Lex replaces it', async () => {
     // Prepare
-    const { identity: _identity, ...credentials } = await visitorCredentials();
+    const credentials = await visitorCredentials();
     const client = lexWebUi(credentials);
     await client.connect();
 
@@ -141,7 +120,7 @@ describe("QnABot 7.4's own fulfillment streaming, with our table", () => {
 
   it('finds the visitor’s socket and every raw chunk it posts reaches Lex Web UI', async () => {
     // Prepare: a Lex Web UI visitor with its socket open
-    const { identity: _identity, ...credentials } = await visitorCredentials();
+    const credentials = await visitorCredentials();
     const client = lexWebUi(credentials);
     await client.connect();
     const frames: string[] = [];

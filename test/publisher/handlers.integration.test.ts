@@ -6,9 +6,15 @@ import type { LexV2Event, LexV2Result } from 'aws-lambda';
 import type { QnabotHookEvent } from '../../functions/streaming/qnabot-hook';
 import { getPublisherRuntime, resetPublisherRuntime } from '../../functions/streaming/runtime';
 import { LOCAL_MODEL_ID } from '../../scripts/local/bedrock/models';
-import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
 import { captureStdout } from '../support/capture-stdout';
-import { type LocalStack, openTab, startLocalStack, type Tab, waitUntil } from './local-stack';
+import {
+  type LocalStack,
+  localLambdaEnvironment,
+  openTab,
+  startLocalStack,
+  type Tab,
+  waitUntil,
+} from './local-stack';
 
 let stack: LocalStack;
 const saved = { ...process.env };
@@ -25,13 +31,7 @@ beforeAll(async () => {
     STREAMING_TABLE_NAME: stack.sessions.tableName,
     STREAMING_CALLBACK_URL: stack.gateway.callbackUrl,
     STREAMING_WEBSOCKET_ENDPOINT: stack.gateway.webSocketUrl,
-    STREAMING_MODEL_ID: LOCAL_MODEL_ID,
-    AWS_ENDPOINT_URL_DYNAMODB: stack.sessions.dynamodb.endpoint,
-    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: stack.bedrock.runtimeEndpoint,
-    AWS_ACCESS_KEY_ID: DEV_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: DEV_CREDENTIALS.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    LOG_LEVEL: 'error',
+    ...localLambdaEnvironment(stack, LOCAL_MODEL_ID),
   });
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;

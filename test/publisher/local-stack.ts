@@ -177,3 +177,19 @@ export function expectGapFree(frames: Frame[]): void {
   if (seqs.some((seq, index) => seq !== index)) throw new Error(`seq not gap-free: ${seqs.join(',')}`);
   if (new Set(frames.map((frame) => frame.turnId)).size > 1) throw new Error('frames of more than one turn');
 }
+
+/**
+ * The environment a Lambda of ours has on the local stack: endpoints through AWS_ENDPOINT_URL_*,
+ * the dev credentials, a model id. Streaming settings are the caller's (they differ per test).
+ */
+export function localLambdaEnvironment(stack: LocalStack, modelId: string): Record<string, string> {
+  return {
+    STREAMING_MODEL_ID: modelId,
+    AWS_ENDPOINT_URL_DYNAMODB: stack.sessions.dynamodb.endpoint,
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: stack.bedrock.runtimeEndpoint,
+    AWS_ACCESS_KEY_ID: DEV_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: DEV_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    LOG_LEVEL: 'error',
+  };
+}
