@@ -4,6 +4,8 @@
  * dynalite has no TTL support: the time-to-live setting is skipped and never expires items,
  * which is why every reader of the session table ignores expired items itself.
  */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEV_CREDENTIALS } from './credentials';
@@ -30,6 +32,32 @@ export interface LocalDynamoDbOptions {
 
 export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Promise<LocalDynamoDb> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // dynalite closes its database when the server closes; a request still being handled then throws
+  // "Database is closed" outside any response (an uncaught error in the process). So stop() first
+  // refuses new requests, lets the ones in flight finish, then closes.
+  let accepting = true;
+  let inFlight = 0;
+  let onDrained: (() => void) | undefined;
+  const handlers = server.listeners('request') as ((...args: unknown[]) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (!accepting) {
+      response.writeHead(503, { 'content-type': 'application/x-amz-json-1.0', connection: 'close' });
+      response.end(
+        JSON.stringify({
+          __type: 'com.amazonaws.dynamodb.v20120810#ServiceUnavailableException',
+          message: 'the local DynamoDB is stopping',
+        }),
+      );
+      return;
+    }
+    inFlight += 1;
+    response.once('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) onDrained?.();
+    });
+    for (const handler of handlers) handler.call(server, request, response);
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -52,11 +80,20 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
         client.destroy();
       }
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
+    async stop() {
+      if (!accepting) return;
+      accepting = false;
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          onDrained = resolve;
+          setTimeout(resolve, 2000).unref();
+        });
+      }
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections?.();
         server.close((error) => (error ? reject(error) : resolve()));
-      }),
+      });
+    },
   };
 }
 
