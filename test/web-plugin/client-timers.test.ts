@@ -155,11 +155,21 @@ describe('reconnect', () => {
     client.close();
   });
 
-  it('stops for good on close(): no reconnect, one close event', async () => {
-    const { client, named } = await connected();
+  it('stops for good on close(): no reconnect, one close event, no timer left (ping, renewal, credentials refresh)', async () => {
+    // Prepare: open, with credentials that would be refreshed 55 min from now
+    const { client, named, provider } = await connected();
+    const socket = FakeWebSocket.last();
+
+    // Act
     client.close();
-    await jest.advanceTimersByTimeAsync(60 * MINUTE);
+    const timersAfterClose = jest.getTimerCount();
+    await jest.advanceTimersByTimeAsync(120 * MINUTE);
+
+    // Assess: nothing is left to keep a page or a Node process busy, and nothing runs later
+    expect(timersAfterClose).toBe(0);
     expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(socket.sent).toEqual([]);
+    expect(provider).toHaveBeenCalledTimes(1);
     expect(named('close')).toEqual([{ code: 1000, reason: 'client closed', willReconnect: false }]);
   });
 });
