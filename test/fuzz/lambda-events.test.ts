@@ -15,6 +15,7 @@ import { seededRandom } from '../../scripts/local/bedrock/behaviour';
 import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
 import { type LocalLambda, LocalLambdaError, startLocalLambda } from '../../scripts/local/lambda-host';
 import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
+import { openTab, type Tab } from '../faults/support';
 
 let stack: LocalStack;
 let fulfillment: LocalLambda;
@@ -296,45 +297,131 @@ it('after the fuzzing the stack still answers a visitor through Lex', async () =
   expect(answer.text.length).toBeGreaterThan(20);
 });
 
-/** The malformed events the fuzzing first found crashing: each must answer or name the problem. */
-async function answersOrNamesTheProblem(
+/**
+ * The malformed events the fuzzing first found crashing. Each case asserts the one outcome it names:
+ * "names the problem" cases must fail with a StreamingError that says what is wrong (an answer fails
+ * them), "answers" cases must answer (a named error fails them).
+ */
+async function namesTheProblem(lambda: LocalLambda, event: unknown, problem: string): Promise<void> {
+  await expect(lambda.invoke(event)).rejects.toMatchObject({
+    name: 'LocalLambdaError',
+    errorType: 'StreamingError',
+    message: expect.stringContaining(problem),
+  });
+}
+
+/** The Lex message or QnABot `res.message` the Lambda answered with (fails on an error). */
+async function answer(
   lambda: LocalLambda,
   event: unknown,
   isAnswer: (r: unknown) => boolean,
-) {
-  try {
-    expect(isAnswer(await lambda.invoke(event))).toBe(true);
-  } catch (error) {
-    expect(OUR_ERRORS.has((error as LocalLambdaError).errorType)).toBe(true);
+): Promise<string> {
+  const result = await lambda.invoke(event);
+  expect(isAnswer(result)).toBe(true);
+  const lex = result as { messages?: { content?: string }[] };
+  const hook = result as { res?: { message?: string } };
+  return lex.messages?.[0]?.content ?? hook.res?.message ?? '';
+}
+
+const MODEL_ANSWER = /^QnABot on AWS/;
+
+/** Waits (bounded) until the tab received a whole streamed answer. */
+async function streamedTo(tab: Tab): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!tab.ended()) {
+    if (Date.now() > deadline) throw new Error('the tab received no streamed answer');
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
-it('a fulfillment event whose inputTranscript is not a string gets a named error', async () => {
-  await answersOrNamesTheProblem(
-    fulfillment,
-    { ...lexEvent('fuzz-known-1'), inputTranscript: 42 },
-    isLexAnswer,
+describe('names the problem', () => {
+  it('a fulfillment event whose inputTranscript is not a string', async () => {
+    await namesTheProblem(
+      fulfillment,
+      { ...lexEvent('fuzz-known-1'), inputTranscript: 42 },
+      'Lex V2 event: inputTranscript must be a string, got number',
+    );
+  });
+
+  it('a null QnABot hook event', async () => {
+    await namesTheProblem(qnabotHook, null, 'QnABot hook event: the event must be an object, got null');
+  });
+
+  it('a QnABot hook event whose question is not a string', async () => {
+    const event = hookEvent('fuzz-known-3') as { req: Record<string, unknown> };
+    event.req.question = 42;
+    await namesTheProblem(qnabotHook, event, 'QnABot hook event: req.question must be a string, got number');
+  });
+
+  it('QnABot hook arguments that are not a list', async () => {
+    const event = hookEvent('fuzz-known-4') as { res: { result: Record<string, unknown> } };
+    event.res.result.args = {};
+    await namesTheProblem(qnabotHook, event, 'QnABot hook event: res.result.args must be a list, got object');
+  });
+
+  const SPOILT_RES: { what: string; spoil: (event: { res: unknown }) => void; problem: string }[] = [
+    {
+      what: 'res.session is not an object',
+      spoil: (event) => {
+        (event.res as Record<string, unknown>).session = 0;
+      },
+      problem: 'QnABot hook event: res.session must be an object, got number',
+    },
+    {
+      what: 'res is not an object',
+      spoil: (event) => {
+        event.res = 'placeholder';
+      },
+      problem: 'QnABot hook event: res must be an object, got string',
+    },
+  ];
+
+  it.each(SPOILT_RES)(
+    'a QnABot hook event whose $what, refused before anything streams to the open tab',
+    async ({ spoil, problem }) => {
+      // Prepare: a visitor with an open tab (the same event unspoilt streams to it, checked below)
+      const visitor = await newVisitor(stack.endpoints);
+      const tab = await openTab(stack, visitor);
+      try {
+        const spoilt = hookEvent(visitor.sessionId) as { res: unknown };
+        spoil(spoilt);
+
+        // Act + Assess
+        await namesTheProblem(qnabotHook, spoilt, problem);
+        expect(tab.messages).toEqual([]);
+        expect(await answer(qnabotHook, hookEvent(visitor.sessionId), isHookAnswer)).toMatch(MODEL_ANSWER);
+        await streamedTo(tab);
+      } finally {
+        await tab.close();
+      }
+    },
   );
 });
 
-it('a null QnABot hook event gets a named error', async () => {
-  await answersOrNamesTheProblem(qnabotHook, null, isHookAnswer);
-});
+describe('answers', () => {
+  it('a fulfillment event with a null inputTranscript gets the no-answer message (nothing to ask the model)', async () => {
+    const event = { ...lexEvent('fuzz-answers-1'), inputTranscript: null };
+    expect(await answer(fulfillment, event, isLexAnswer)).toBe('Sorry, I do not have an answer to that.');
+  });
 
-it('a QnABot hook event whose question is not a string gets a named error', async () => {
-  const event = hookEvent('fuzz-known-3') as { req: Record<string, unknown> };
-  event.req.question = 42;
-  await answersOrNamesTheProblem(qnabotHook, event, isHookAnswer);
-});
+  it('a fulfillment event without sessionState is answered from the model', async () => {
+    const event = lexEvent('fuzz-answers-2') as unknown as Record<string, unknown>;
+    delete event.sessionState;
+    expect(await answer(fulfillment, event, isLexAnswer)).toMatch(MODEL_ANSWER);
+  });
 
-it('QnABot hook arguments that are not a list give a named error', async () => {
-  const event = hookEvent('fuzz-known-4') as { res: { result: Record<string, unknown> } };
-  event.res.result.args = {};
-  await answersOrNamesTheProblem(qnabotHook, event, isHookAnswer);
-});
+  it('a QnABot hook event with a null question falls back to the Lex transcript and is answered from the model', async () => {
+    const event = hookEvent('fuzz-answers-3') as { req: Record<string, unknown> };
+    event.req.question = null;
+    expect(await answer(qnabotHook, event, isHookAnswer)).toMatch(MODEL_ANSWER);
+  });
 
-it('a QnABot hook event whose res.session is not an object is refused before anything streams', async () => {
-  const event = hookEvent('fuzz-known-5') as { res: Record<string, unknown> };
-  event.res.session = 0;
-  await answersOrNamesTheProblem(qnabotHook, event, isHookAnswer);
+  it('a QnABot hook event without res or without hook arguments is answered from the model', async () => {
+    const noRes = hookEvent('fuzz-answers-4') as Record<string, unknown>;
+    delete noRes.res;
+    const noArgs = hookEvent('fuzz-answers-5') as { res: { result: Record<string, unknown> } };
+    delete noArgs.res.result.args;
+    expect(await answer(qnabotHook, noRes, isHookAnswer)).toMatch(MODEL_ANSWER);
+    expect(await answer(qnabotHook, noArgs, isHookAnswer)).toMatch(MODEL_ANSWER);
+  });
 });
