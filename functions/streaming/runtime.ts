@@ -97,6 +97,12 @@ export function resetPublisherRuntime(): void {
 }
 
 const targetRuntimes = new WeakMap<PublisherRuntime, Map<string, PublisherRuntime>>();
+/**
+ * Endpoints a container keeps clients for. The endpoint is checked but chosen by the client, so
+ * the cache is bounded: a caller cycling through API ids cannot grow it (the oldest is dropped).
+ */
+const MAX_TARGET_RUNTIMES = 4;
+let sharedDynamoDb: DynamoDBClient | undefined;
 
 /**
  * The runtime a QnABot hook streams with. A hook configured by our template (STREAMING_* set) uses
@@ -123,6 +129,7 @@ export function runtimeForQnabotHook(
   const key = `${target.tableName} ${target.callbackUrl}`;
   let runtime = byTarget.get(key);
   if (!runtime) {
+    sharedDynamoDb ??= new DynamoDBClient({});
     runtime = {
       ...base,
       config: {
@@ -133,12 +140,17 @@ export function runtimeForQnabotHook(
         webSocketEndpoint: target.callbackUrl.replace(/^http/, 'ws'),
       },
       table: new SessionTable({
-        client: new DynamoDBClient({}),
+        client: sharedDynamoDb,
         tableName: target.tableName,
         ttlSeconds: DEFAULT_SESSION_TTL_SECONDS,
       }),
       managementApi: new ApiGatewayManagementApiClient({ endpoint: target.callbackUrl, maxAttempts: 1 }),
     };
+    if (byTarget.size >= MAX_TARGET_RUNTIMES) {
+      const [oldestKey, oldest] = byTarget.entries().next().value as [string, PublisherRuntime];
+      oldest.managementApi.destroy();
+      byTarget.delete(oldestKey);
+    }
     byTarget.set(key, runtime);
     base.logger.info("streaming with the QnABot master's session table and the client's checked endpoint", {
       table: target.tableName,
