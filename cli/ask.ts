@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import WsWebSocket from 'ws';
-import { SESSION_ID_PATTERN } from '../functions/shared/constants';
-import type { EndFrame } from '../functions/shared/frames';
+import type { EndFrame } from '../functions/protocol/frames';
+import { SESSION_ID_PATTERN } from '../functions/protocol/websocket';
 import { type ClientCredentials, StreamingClient } from '../web-plugin/client';
 import type { WebPluginError } from '../web-plugin/errors';
 import { parseStreamingEndpoint } from '../web-plugin/signer';

@@ -1,11 +1,11 @@
 /**
  * `synth` and `package`: the templates, and the templates plus Lambda zips, under build/ (the same
- * as `npm run synth` / `npm run package`, through scripts/lib/build-artifacts.ts).
+ * as `npm run synth` / `npm run package`, through cli/build-artifacts.ts).
  */
 import path from 'node:path';
-import { packageArtifacts, writeTemplates } from '../scripts/lib/build-artifacts';
-import { REPO_ROOT } from '../scripts/lib/lambda-assets';
+import { REPO_ROOT } from '../templates/lambda-assets';
 import { type FlagSpecs, stringFlag } from './args';
+import { packageArtifacts, writeTemplates } from './build-artifacts';
 import type { Command } from './command';
 import { EXIT } from './errors';
 import { type CliIo, line, note } from './io';

@@ -2,7 +2,7 @@
  * Errors of the `qna-streaming` CLI. A `CliError` carries the exit code and a message that says
  * what to do; `UsageError` (exit 2) is a wrong command line.
  */
-import { QnaStreamingError } from '../functions/shared/errors';
+import { QnaStreamingError } from '../functions/protocol/errors';
 
 /** Exit codes of every command. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

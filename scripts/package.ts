@@ -3,8 +3,8 @@
  * layout under the prefix (build/publish/), then prints the keys and the upload command.
  */
 import path from 'node:path';
-import { packageArtifacts } from './lib/build-artifacts';
-import { REPO_ROOT } from './lib/lambda-assets';
+import { packageArtifacts } from '../cli/build-artifacts';
+import { REPO_ROOT } from '../templates/lambda-assets';
 
 async function main(): Promise<void> {
   const result = await packageArtifacts();

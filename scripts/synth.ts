@@ -3,8 +3,8 @@
  * parent-fragment.json (cdk-nag checked) and prints what it wrote.
  */
 import path from 'node:path';
-import { writeTemplates } from './lib/build-artifacts';
-import { REPO_ROOT } from './lib/lambda-assets';
+import { writeTemplates } from '../cli/build-artifacts';
+import { REPO_ROOT } from '../templates/lambda-assets';
 
 function main(): void {
   const result = writeTemplates();

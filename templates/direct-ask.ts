@@ -29,8 +29,9 @@ import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { CfnEventInvokeConfig, CfnFunction, CfnPermission, type Code } from 'aws-cdk-lib/aws-lambda';
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ROUTES } from '../functions/protocol/websocket';
 import { DIRECT_ASK_LIMIT_RANGES, PUBLISHER_DEFAULTS } from '../functions/shared/config';
-import { DIRECT_ASK_DEFAULTS, ENV, ROUTES, TABLE } from '../functions/shared/constants';
+import { DIRECT_ASK_DEFAULTS, ENV, TABLE } from '../functions/shared/constants';
 import { StreamingTemplateError } from './errors';
 import { executeApiArn, foundationModelArn, lambdaInvocationUri, lambdaRole } from './iam-arns';
 import {

@@ -1,4 +1,4 @@
-import { QnaStreamingError } from '../functions/shared/errors';
+import { QnaStreamingError } from '../functions/protocol/errors';
 
 /** A template could not be built: a bad construct prop, a logical id clash, or cdk-nag findings. */
 export class StreamingTemplateError extends QnaStreamingError {

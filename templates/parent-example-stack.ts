@@ -16,9 +16,9 @@ import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { PUBLISHER_DEFAULTS } from '../functions/shared/config';
 import { ENV } from '../functions/shared/constants';
-import { findLambdaAsset, type LambdaAssetKeys } from '../scripts/lib/lambda-assets';
 import { StreamingTemplateError } from './errors';
 import { foundationModelArn, lambdaRole } from './iam-arns';
+import { findLambdaAsset, type LambdaAssetKeys } from './lambda-assets';
 import { acknowledgeExampleFunction } from './nag';
 import { addStreamingToParent, type ParentStreaming } from './parent-fragment';
 import { ReadableStack } from './readable-stack';
@@ -27,7 +27,7 @@ import { STREAMING_LAMBDA_HANDLER, STREAMING_LAMBDA_RUNTIME } from './streaming-
 import { STREAMING_OUTPUTS } from './streaming-stack';
 
 export interface ParentExampleStackProps {
-  /** Prefix-relative S3 keys of the Lambda zips (scripts/lib/lambda-assets.ts). */
+  /** Prefix-relative S3 keys of the Lambda zips (templates/lambda-assets.ts). */
   readonly assetKeys: LambdaAssetKeys;
   /** @default 'qna-streaming-parent-example' */
   readonly stackName?: string;
@@ -174,7 +174,7 @@ export class ParentExampleStack extends ReadableStack {
 interface PublisherFunctionOptions {
   /** Prefix of the logical ids: `<id>Function`, `<id>FunctionRole`, `<id>FunctionLogs`. */
   readonly id: string;
-  /** Asset name in scripts/lib/lambda-assets.ts. */
+  /** Asset name in templates/lambda-assets.ts. */
   readonly asset: string;
   readonly assetKeys: LambdaAssetKeys;
   readonly bootstrap: BootstrapParameters;

@@ -65,13 +65,13 @@ import {
 import { CfnFunction, CfnPermission, type Code } from 'aws-cdk-lib/aws-lambda';
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ROUTES } from '../functions/protocol/websocket';
 import { MIN_LOG_HASH_KEY_LENGTH } from '../functions/shared/config';
 import {
   BINDING_DEFAULTS,
   DEFAULT_SESSION_TTL_SECONDS,
   ENV,
   IDENTITY_BINDINGS,
-  ROUTES,
   TABLE,
 } from '../functions/shared/constants';
 import { StreamingTemplateError } from './errors';
@@ -79,7 +79,7 @@ import { executeApiArn, lambdaInvocationUri, lambdaRole, type PolicyStatement } 
 
 /** The stage every client connects to; part of the `wss://…/Prod` and `@connections` URLs. */
 export const STREAMING_STAGE_NAME = 'Prod';
-/** Runtime of the connection Lambda; the bundles are built for it (scripts/lib/lambda-assets.ts). */
+/** Runtime of the connection Lambda; the bundles are built for it (templates/lambda-assets.ts). */
 export const STREAMING_LAMBDA_RUNTIME = 'nodejs22.x';
 /** Handler inside the zip: the bundle is `index.js`, exporting `handler`. */
 export const STREAMING_LAMBDA_HANDLER = 'index.handler';

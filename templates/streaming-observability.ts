@@ -1,7 +1,7 @@
 /**
  * `StreamingObservability`: a CloudWatch dashboard for one streaming add-on, and opt-in alarms.
  *
- * The publisher metrics are the EMF lines of functions/streaming/metrics.ts: namespace
+ * The publisher metrics are the EMF lines of functions/streaming/pipeline/metrics.ts: namespace
  * `QnaStreaming`, one dimension `Service` whose value is the publishing Lambda's service name
  * (`qnabot-hook`, `fulfillment`, `ask`, or the library default `publisher`). Those Lambdas may live
  * in another stack (the bot's), so the dashboard graphs use SEARCH over every `Service` value. Alarms
@@ -15,7 +15,7 @@ import { CfnSubscription, CfnTopic, CfnTopicPolicy } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { type QnaStreaming, STREAMING_STAGE_NAME } from './streaming-construct';
 
-/** Namespace of the publisher's EMF metrics (functions/streaming/metrics.ts default). */
+/** Namespace of the publisher's EMF metrics (functions/streaming/pipeline/metrics.ts default). */
 export const METRICS_NAMESPACE = 'QnaStreaming';
 /** The one dimension of the publisher's EMF metrics. */
 export const METRICS_SERVICE_DIMENSION = 'Service';
@@ -25,7 +25,7 @@ export const METRICS_SERVICE_DIMENSION = 'Service';
  */
 export const PUBLISHER_SERVICES = ['publisher', 'qnabot-hook', 'fulfillment', 'ask'] as const;
 
-/** EMF metric names the dashboard and alarms read (functions/streaming/metrics.ts). */
+/** EMF metric names the dashboard and alarms read (functions/streaming/pipeline/metrics.ts). */
 export const PUBLISHER_METRICS = {
   timeToFirstToken: 'TimeToFirstToken',
   totalTime: 'TotalTime',

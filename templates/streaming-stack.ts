@@ -22,9 +22,9 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { DIRECT_ASK_LIMIT_RANGES } from '../functions/shared/config';
 import { BINDING_DEFAULTS, IDENTITY_BINDINGS } from '../functions/shared/constants';
-import { findLambdaAsset, type LambdaAssetKeys } from '../scripts/lib/lambda-assets';
 import { DIRECT_ASK_MAX_TOKENS_LIMIT, DIRECT_ASK_SPEND_DEFAULTS, DirectAsk } from './direct-ask';
 import { StreamingTemplateError } from './errors';
+import { findLambdaAsset, type LambdaAssetKeys } from './lambda-assets';
 import { acknowledgeAlarmTopic, acknowledgeDirectAsk, acknowledgeStreamingTemplate } from './nag';
 import { ReadableStack } from './readable-stack';
 import {
@@ -115,7 +115,7 @@ export const STREAMING_CONSTRUCT_ID = 'Streaming';
 export const STREAMING_TEMPLATE_KEY = 'templates/streaming.json';
 
 export interface StreamingStackProps {
-  /** Prefix-relative S3 keys of the Lambda zips (scripts/lib/lambda-assets.ts). */
+  /** Prefix-relative S3 keys of the Lambda zips (templates/lambda-assets.ts). */
   readonly assetKeys: LambdaAssetKeys;
   /** @default 'qna-streaming' */
   readonly stackName?: string;

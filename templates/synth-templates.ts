@@ -9,13 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { StreamingTemplateError } from './errors';
 import {
   type BundleAllResult,
   bundleAllLambdasSync,
   type LambdaAssetKeys,
   lambdaAssetKeys,
-} from '../scripts/lib/lambda-assets';
-import { StreamingTemplateError } from './errors';
+} from './lambda-assets';
 import { addNagChecks } from './nag';
 import { ParentExampleStack } from './parent-example-stack';
 import { fragmentFromTemplate, type ParentFragment, ParentFragmentStack } from './parent-fragment';
@@ -30,7 +30,7 @@ export interface SynthTemplatesOptions {
   readonly outdir?: string;
   /**
    * Prefix-relative S3 keys of the Lambda zips.
-   * @default - every registered Lambda is bundled and its content-hash key used (scripts/lib/lambda-assets.ts)
+   * @default - every registered Lambda is bundled and its content-hash key used (templates/lambda-assets.ts)
    */
   readonly assetKeys?: LambdaAssetKeys;
 }

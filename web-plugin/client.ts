@@ -14,10 +14,14 @@
  * Platform pieces (WebSocket constructor, clock, timers, randomness) are options, so the same
  * module runs in browsers and in Node 20 (pass the `ws` package's WebSocket there).
  */
-import { MAX_CONNECTION_SECONDS, PING_INTERVAL_SECONDS, type Protocol } from '../functions/shared/constants';
-import type { CitationFrame, DeltaFrame, EndFrame, StartFrame } from '../functions/shared/frames';
-import { FRAME_VERSION } from '../functions/shared/frames';
-import type { Logger } from '../functions/shared/logger';
+
+import type { CitationFrame, DeltaFrame, EndFrame, StartFrame } from '../functions/protocol/frames';
+import { FRAME_VERSION } from '../functions/protocol/frames';
+import {
+  MAX_CONNECTION_SECONDS,
+  PING_INTERVAL_SECONDS,
+  type Protocol,
+} from '../functions/protocol/websocket';
 import { TypedEmitter } from './emitter';
 import { WebPluginError } from './errors';
 import { parseJsonFrame, TurnTracker } from './frame-reader';
@@ -55,7 +59,13 @@ export interface ClientTimers {
   clearTimeout(handle: unknown): void;
 }
 
-export type ClientLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+/** Where the client reports what it does (`console` fits); the default writes nothing. */
+export interface ClientLogger {
+  debug(message: string, context?: Record<string, unknown>): void;
+  info(message: string, context?: Record<string, unknown>): void;
+  warn(message: string, context?: Record<string, unknown>): void;
+  error(message: string, context?: Record<string, unknown>): void;
+}
 
 export interface StreamingClientOptions {
   /** `wss://{api-id}.execute-api.{region}.amazonaws.com/Prod` (`ws://127.0.0.1:{port}/Prod` locally). */

@@ -2,7 +2,7 @@
  * The browser plugin's one error class. `code` says what went wrong in a way a page can branch
  * on; `cause` keeps the underlying failure (a WebSocket event, a credentials error, …).
  */
-import { QnaStreamingError } from '../functions/shared/errors';
+import { QnaStreamingError } from '../functions/protocol/errors';
 
 export type WebPluginErrorCode =
   /** The endpoint is not a `wss://…/<stage>` (or local `ws://…/<stage>`) URL. */

@@ -3,7 +3,7 @@
  * drops frames of an old or cancelled turn, drops duplicates (two sockets overlap while the
  * connection is renewed) and reports gaps in `seq` (lost frames).
  */
-import { FRAME_VERSION, type Frame } from '../functions/shared/frames';
+import { FRAME_VERSION, type Frame } from '../functions/protocol/frames';
 
 export type ParseResult = { ok: true; frame: Frame } | { ok: false; reason: string };
 

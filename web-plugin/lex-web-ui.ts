@@ -84,7 +84,7 @@
  * An app built on the library (`const lexWebUi = new LexWebUi.Loader(config)`) instead calls
  * `attachToLexWebUi(lexWebUi.store)` after creating it.
  */
-import type { Protocol } from '../functions/shared/constants';
+import type { Protocol } from '../functions/protocol/websocket';
 import {
   type ClientCredentials,
   type ClientLogger,

@@ -8,7 +8,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { HttpRequest, QueryParameterBag } from '@smithy/types';
-import { PROTOCOLS, type Protocol, SESSION_ID_PATTERN } from '../functions/shared/constants';
+import { PROTOCOLS, type Protocol, SESSION_ID_PATTERN } from '../functions/protocol/websocket';
 import { WebPluginError } from './errors';
 
 /** API Gateway WebSocket APIs are signed for this service name. */

@@ -18,16 +18,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { standaloneErrorFrame } from '../protocol/frames';
+import type { Protocol } from '../protocol/websocket';
 import type { DirectAskLimits, PublisherConfig } from '../shared/config';
-import { DIRECT_ASK_DEFAULTS, ENV, type Protocol } from '../shared/constants';
+import { DIRECT_ASK_DEFAULTS, ENV } from '../shared/constants';
 import { ConfigurationError } from '../shared/errors';
-import { standaloneErrorFrame } from '../shared/frames';
 import { logRef } from '../shared/log-safe';
 import type { Logger } from '../shared/logger';
 import { askLimitKey, type ConnectionRecord, SessionTable } from '../shared/session-table';
-import { bedrockConverseSource, resolveModelSettings, type SourceFactory } from '../streaming/answer-flows';
-import { sleep } from '../streaming/backoff';
-import { publishAnswer, type StreamResult } from '../streaming/publisher';
+import {
+  bedrockConverseSource,
+  resolveModelSettings,
+  type SourceFactory,
+} from '../streaming/integrations/answer-flows';
+import { sleep } from '../streaming/pipeline/backoff';
+import { publishAnswer, type StreamResult } from '../streaming/pipeline/publisher';
 import { type PublisherRuntime, publishOptionsOf } from '../streaming/runtime';
 import { ASK_RATE_WINDOW_MS, type AskRefusal, planAskAdmission } from './ask-limits';
 import { type DirectAskEvent, isAskRejection, parseAskRequest } from './ask-request';

@@ -1,5 +1,5 @@
 /** Errors of the direct-ask Lambda: an event that did not come through the `ask` route's template. */
-import { QnaStreamingError } from '../shared/errors';
+import { QnaStreamingError } from '../protocol/errors';
 
 export class DirectAskError extends QnaStreamingError {
   constructor(message: string, options?: { cause?: unknown }) {

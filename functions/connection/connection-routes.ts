@@ -18,9 +18,10 @@
  *
  * Logs carry `sessionRef`/`identityRef`, never session ids or identities (functions/shared/log-safe.ts).
  */
+
+import { standaloneErrorFrame } from '../protocol/frames';
+import { PROTOCOLS, type Protocol, ROUTES, SESSION_ID_PATTERN } from '../protocol/websocket';
 import type { ConnectionConfig } from '../shared/config';
-import { PROTOCOLS, type Protocol, ROUTES, SESSION_ID_PATTERN } from '../shared/constants';
-import { standaloneErrorFrame } from '../shared/frames';
 import { logRef, sessionRefOf } from '../shared/log-safe';
 import type { Logger } from '../shared/logger';
 import type { CallerIdentity } from '../shared/session-binding';

@@ -6,7 +6,7 @@
  * Configuration is read at cold start, so a half-wired template fails before the first answer.
  */
 import type { LexV2Event, LexV2Result } from 'aws-lambda';
-import { answerLexV2Fulfillment } from '../streaming/answer-flows';
+import { answerLexV2Fulfillment } from '../streaming/integrations/answer-flows';
 import { getPublisherRuntime } from '../streaming/runtime';
 
 const runtime = getPublisherRuntime('fulfillment');

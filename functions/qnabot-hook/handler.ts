@@ -6,8 +6,8 @@
  * STREAMING_CALLBACK_URL and STREAMING_TABLE_NAME) QnABot still gets the full answer.
  * Configuration is read at cold start, so a half-wired template fails before the first answer.
  */
-import { answerQnabotHook } from '../streaming/answer-flows';
-import type { QnabotHookEvent } from '../streaming/qnabot-hook';
+import { answerQnabotHook } from '../streaming/integrations/answer-flows';
+import type { QnabotHookEvent } from '../streaming/integrations/qnabot';
 import { getPublisherRuntime } from '../streaming/runtime';
 
 const runtime = getPublisherRuntime('qnabot-hook');

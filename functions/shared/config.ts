@@ -3,6 +3,7 @@
  * bad value) so a misconfigured Lambda fails at cold start, not in the middle of an answer.
  */
 
+import { MAX_CONNECTION_SECONDS, MAX_FRAME_BYTES } from '../protocol/websocket';
 import {
   BINDING_DEFAULTS,
   DEFAULT_SESSION_TTL_SECONDS,
@@ -10,8 +11,6 @@ import {
   ENV,
   IDENTITY_BINDINGS,
   type IdentityBinding,
-  MAX_CONNECTION_SECONDS,
-  MAX_FRAME_BYTES,
 } from './constants';
 import { ConfigurationError } from './errors';
 
@@ -144,11 +143,11 @@ export interface PublisherConfig {
   maxTokens: number;
 }
 
-/** Defaults of the publisher; the reasoning behind the coalescing values is in functions/streaming/coalescer.ts. */
+/** Defaults of the publisher; the reasoning behind the coalescing values is in functions/streaming/pipeline/coalescer.ts. */
 export const PUBLISHER_DEFAULTS = {
   coalesceWindowMs: 250,
   coalesceMaxBytes: 4096,
-  /** Lex Web UI shows a frame 500 ms after the next one arrives; see functions/streaming/text-protocol.ts. */
+  /** Lex Web UI shows a frame 500 ms after the next one arrives; see functions/streaming/pipeline/text-protocol.ts. */
   textHoldMs: 550,
   sessionPollMs: 350,
   maxTokens: 1024,

@@ -1,7 +1,9 @@
 /**
- * Names and limits shared by the templates, the Lambdas, the local stack and the browser plugin.
- * A value here is a contract: the template sets these variables, the code reads them.
+ * Names and limits shared by the templates, the Lambdas and the local stack. A value here is a
+ * contract: the template sets these variables, the code reads them. What the browser also needs
+ * (routes, protocols, limits of the socket) is in functions/protocol/websocket.ts.
  */
+import { MAX_CONNECTION_SECONDS } from '../protocol/websocket';
 
 /** Environment variables the templates set on the Lambdas (read only through config.ts). */
 export const ENV = {
@@ -27,13 +29,13 @@ export const ENV = {
    * (functions/shared/log-safe.ts); unset: a random key per container. Same value on every Lambda.
    */
   logHashKey: 'STREAMING_LOG_HASH_KEY',
-  /** Publisher: milliseconds text is coalesced after the first post (see functions/streaming/coalescer.ts). */
+  /** Publisher: milliseconds text is coalesced after the first post (see functions/streaming/pipeline/coalescer.ts). */
   coalesceWindowMs: 'STREAMING_COALESCE_WINDOW_MS',
   /** Publisher: buffered UTF-8 bytes that trigger a post before the window ends. */
   coalesceMaxBytes: 'STREAMING_COALESCE_MAX_BYTES',
   /**
    * Publisher: milliseconds the answer waits before returning to Lex when a text-protocol tab got
-   * text, so Lex Web UI's display shows the last words first (functions/streaming/text-protocol.ts).
+   * text, so Lex Web UI's display shows the last words first (functions/streaming/pipeline/text-protocol.ts).
    */
   textHoldMs: 'STREAMING_TEXT_HOLD_MS',
   /** Publisher: milliseconds between re-reads of the session's connections (new tabs, cancel). */
@@ -87,24 +89,9 @@ export const DIRECT_ASK_DEFAULTS = {
   questionsPerMinute: 10,
 } as const;
 
-/** API Gateway closes WebSocket connections after 2 hours. */
-export const MAX_CONNECTION_SECONDS = 2 * 60 * 60;
 /** Connection items outlive the socket by this margin so readers never lose a live connection. */
 export const TTL_MARGIN_SECONDS = 10 * 60;
 export const DEFAULT_SESSION_TTL_SECONDS = MAX_CONNECTION_SECONDS + TTL_MARGIN_SECONDS;
-
-/** API Gateway WebSocket limits. */
-export const MAX_FRAME_BYTES = 32 * 1024;
-export const MAX_MESSAGE_BYTES = 128 * 1024;
-/** Idle connections are closed after 10 minutes; clients ping every 9. */
-export const IDLE_TIMEOUT_SECONDS = 10 * 60;
-export const PING_INTERVAL_SECONDS = 9 * 60;
-
-/** `sessionId` query parameter: the Lex session id. */
-export const SESSION_ID_PATTERN = /^[0-9a-zA-Z._:-]{2,100}$/;
-
-export const PROTOCOLS = ['text', 'json'] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
 
 /**
  * How `$connect` binds a session id to the identity that signed the request:
@@ -129,14 +116,3 @@ export const BINDING_DEFAULTS = {
 /** A Cognito identity id: `<region>:<uuid>`. Session ids of this shape belong to that identity only. */
 export const COGNITO_IDENTITY_ID_PATTERN =
   /^[a-z]{2}(-[a-z]+)+-\d:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Route keys of the WebSocket API (route selection `$request.body.action`). */
-export const ROUTES = {
-  connect: '$connect',
-  disconnect: '$disconnect',
-  default: '$default',
-  ping: 'ping',
-  cancel: 'cancel',
-  /** Direct ask (apps without Lex; streaming template with EnableDirectAsk=TRUE): `{"action":"ask","question":"…"}`. */
-  ask: 'ask',
-} as const;

@@ -26,7 +26,9 @@
  * level of confidentiality and stops everything else; STRICT plus the plugin (which uses the
  * Cognito identity id as the session id) gives real confidentiality.
  */
-import { COGNITO_IDENTITY_ID_PATTERN, type IdentityBinding, type Protocol } from './constants';
+
+import type { Protocol } from '../protocol/websocket';
+import { COGNITO_IDENTITY_ID_PATTERN, type IdentityBinding } from './constants';
 
 /** Who signed the `$connect`. */
 export interface CallerIdentity {

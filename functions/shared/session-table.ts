@@ -41,7 +41,8 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { BINDING_DEFAULTS, type Protocol, TABLE } from './constants';
+import type { Protocol } from '../protocol/websocket';
+import { BINDING_DEFAULTS, TABLE } from './constants';
 import { SessionTableError } from './errors';
 import {
   type BindingLimits,

@@ -2,7 +2,7 @@
  * Errors of the streaming publisher. `code` is the AWS exception name (e.g. `ThrottlingException`,
  * `ModelStreamErrorException`) or one of ours, so an `error` frame and the logs name the real cause.
  */
-import { QnaStreamingError } from '../shared/errors';
+import { QnaStreamingError } from '../protocol/errors';
 
 export class StreamingError extends QnaStreamingError {
   readonly code: string;

@@ -1,39 +1,43 @@
-/** The streaming publisher library: what hook and fulfillment authors import. */
+/**
+ * The streaming publisher library: what hook and fulfillment authors import.
+ *
+ * - `sources/`: model output as one normalized event stream (Bedrock ConverseStream and
+ *   RetrieveAndGenerateStream, callbacks, any async iterable) and the throttling retry;
+ * - `pipeline/`: one answer to every tab of a session (publisher, coalescer, encoder, poster,
+ *   session watcher) and its metrics;
+ * - `integrations/`: the Lex V2 and QnABot event shapes, the client's session attributes, and the
+ *   whole request of the two example Lambdas;
+ * - `runtime.ts`: the clients a publishing Lambda creates once per container.
+ */
 
-export type { ModelSettings, SourceFactory } from './answer-flows';
+export { StreamingError } from './errors';
+export type { ModelSettings, SourceFactory } from './integrations/answer-flows';
 export {
   answerLexV2Fulfillment,
   answerQnabotHook,
   bedrockConverseSource,
   resolveModelSettings,
-} from './answer-flows';
-export { errorNote, STOPPED_NOTE } from './answer-notes';
-export type { CoalescerOptions } from './coalescer';
-export { Coalescer } from './coalescer';
-export type { ConnectionPosterOptions, PosterRetryOptions, PosterStats } from './connection-poster';
-export { ConnectionPoster } from './connection-poster';
-export { fromConverseStream } from './converse-source';
-export { StreamingError } from './errors';
-export type { StreamEvent, StreamSource } from './events';
-export type { OutboundItem } from './frame-encoder';
-export { ConnectionEncoder } from './frame-encoder';
-export type { LexV2Request } from './lex-fulfillment';
-export { EMPTY_ANSWER_MESSAGE, lexV2CloseResponse, readLexV2Event } from './lex-fulfillment';
-export { emitMetrics, metricsLine } from './metrics';
-export type { ModelRetryOptions } from './model-call';
+} from './integrations/answer-flows';
+export type { LexV2Request } from './integrations/lex-v2';
+export { EMPTY_ANSWER_MESSAGE, lexV2CloseResponse, readLexV2Event } from './integrations/lex-v2';
+export type { QnabotHookEvent, QnabotHookRequest } from './integrations/qnabot';
+export { applyAnswerToQnabotEvent, readQnabotHookEvent } from './integrations/qnabot';
 export {
-  converseInputForQuestion,
-  converseStreamSource,
-  retrieveAndGenerateStreamSource,
-  withModelRetry,
-} from './model-call';
-export type { PublishAnswerOptions, StreamCallbacks, StreamResult } from './publisher';
-export { publishAnswer, publishAnswerWithCallbacks } from './publisher';
-export type { PushSource } from './push-source';
-export { createPushSource } from './push-source';
-export type { QnabotHookEvent, QnabotHookRequest } from './qnabot-hook';
-export { applyAnswerToQnabotEvent, readQnabotHookEvent } from './qnabot-hook';
-export { fromRetrieveAndGenerateStream } from './retrieve-and-generate-source';
+  checkStreamingAttributes,
+  LEX_WEB_UI_ATTRIBUTES,
+  qnabotStreamingTarget,
+} from './integrations/session-attributes';
+export { errorNote, STOPPED_NOTE } from './pipeline/answer-notes';
+export type { CoalescerOptions } from './pipeline/coalescer';
+export { Coalescer } from './pipeline/coalescer';
+export type { ConnectionPosterOptions, PosterRetryOptions, PosterStats } from './pipeline/connection-poster';
+export { ConnectionPoster } from './pipeline/connection-poster';
+export type { OutboundItem } from './pipeline/frame-encoder';
+export { ConnectionEncoder } from './pipeline/frame-encoder';
+export { emitMetrics, metricsLine } from './pipeline/metrics';
+export type { PublishAnswerOptions, StreamCallbacks, StreamResult } from './pipeline/publisher';
+export { publishAnswer, publishAnswerWithCallbacks } from './pipeline/publisher';
+export { splitText } from './pipeline/text-split';
 export type { PublisherRuntime, PublisherTable, RuntimePublishOptions } from './runtime';
 export {
   createPublisherRuntime,
@@ -42,6 +46,14 @@ export {
   publishOptionsOf,
   runtimeForQnabotHook,
 } from './runtime';
-export { checkStreamingAttributes, LEX_WEB_UI_ATTRIBUTES, qnabotStreamingTarget } from './session-attributes';
-export { fromTextIterable } from './text-source';
-export { splitText } from './text-split';
+export { converseInputForQuestion, converseStreamSource, fromConverseStream } from './sources/converse';
+export type { StreamEvent, StreamSource } from './sources/events';
+export type { ModelRetryOptions } from './sources/model-retry';
+export { withModelRetry } from './sources/model-retry';
+export type { PushSource } from './sources/push';
+export { createPushSource } from './sources/push';
+export {
+  fromRetrieveAndGenerateStream,
+  retrieveAndGenerateStreamSource,
+} from './sources/retrieve-and-generate';
+export { fromTextIterable } from './sources/text-iterable';

@@ -15,8 +15,8 @@ import { type PublisherConfig, readPublisherConfig } from '../shared/config';
 import { DEFAULT_SESSION_TTL_SECONDS, ENV } from '../shared/constants';
 import { createLogger, type Logger } from '../shared/logger';
 import { SessionTable } from '../shared/session-table';
-import type { PublishAnswerOptions } from './publisher';
-import { qnabotStreamingTarget } from './session-attributes';
+import { qnabotStreamingTarget } from './integrations/session-attributes';
+import type { PublishAnswerOptions } from './pipeline/publisher';
 
 /** What a publisher reads and deletes in the session table. */
 export type PublisherTable = Pick<SessionTable, 'listConnections' | 'deleteConnection' | 'findConnection'>;

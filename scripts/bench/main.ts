@@ -7,7 +7,7 @@
  *     [--tokens-per-second=100,180] [--answer-tokens=200,500] [--post-latency-ms=10,30]
  */
 import path from 'node:path';
-import { REPO_ROOT } from '../lib/lambda-assets';
+import { REPO_ROOT } from '../../templates/lambda-assets';
 import { BenchError } from './errors';
 import { type BenchGrid, configurationsOf, PRESETS, type PresetName } from './presets';
 import { renderMarkdownTable, renderTargets, writeReport } from './report';

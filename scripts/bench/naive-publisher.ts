@@ -13,7 +13,7 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { SessionTable } from '../../functions/shared/session-table';
-import type { StreamSource } from '../../functions/streaming/events';
+import type { StreamSource } from '../../functions/streaming/sources/events';
 
 export interface NaivePublishOptions {
   sessionId: string;

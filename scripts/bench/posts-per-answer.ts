@@ -8,7 +8,7 @@
  * bench`'s job; this is the quick check of the coalescing defaults.)
  */
 import { LexRuntimeV2Client, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
-import { startLocalStack } from '../local/stack';
+import { startLocalStack } from '../../cli/local-stack/stack';
 import { newVisitor, openRecordingSocket } from './visitor';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

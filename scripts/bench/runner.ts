@@ -10,16 +10,16 @@
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { DEV_CREDENTIALS } from '../../cli/local-stack/credentials';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../cli/local-stack/stack';
 import { PUBLISHER_DEFAULTS } from '../../functions/shared/config';
 import { DEFAULT_SESSION_TTL_SECONDS } from '../../functions/shared/constants';
 import { createLogger } from '../../functions/shared/logger';
 import { SessionTable } from '../../functions/shared/session-table';
-import type { StreamSource } from '../../functions/streaming/events';
-import { converseInputForQuestion, converseStreamSource } from '../../functions/streaming/model-call';
-import { publishAnswer } from '../../functions/streaming/publisher';
-import { END_OF_TEXT_MARKER } from '../../functions/streaming/text-protocol';
-import { DEV_CREDENTIALS } from '../local/credentials';
-import { type LocalStack, type LocalStackOptions, startLocalStack } from '../local/stack';
+import { publishAnswer } from '../../functions/streaming/pipeline/publisher';
+import { END_OF_TEXT_MARKER } from '../../functions/streaming/pipeline/text-protocol';
+import { converseInputForQuestion, converseStreamSource } from '../../functions/streaming/sources/converse';
+import type { StreamSource } from '../../functions/streaming/sources/events';
 import { BenchError } from './errors';
 import { type PublisherFigures, percentile, publisherFigures, round } from './measure';
 import { publishNaively } from './naive-publisher';
@@ -146,7 +146,7 @@ async function answerOnce(
         managementApi: clients.managementApi,
         coalesceWindowMs: settings.coalesceWindowMs,
         // The 550 ms hold before returning to Lex exists for Lex Web UI's display
-        // (functions/streaming/text-protocol.ts); it is not part of the publisher's streaming, which
+        // (functions/streaming/pipeline/text-protocol.ts); it is not part of the publisher's streaming, which
         // is what this bench compares, so it is off here and the hook time stays comparable.
         textHoldMs: 0,
         metrics: false,

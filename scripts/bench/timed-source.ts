@@ -5,7 +5,7 @@
  * arrival time is recorded there. So "when the model emitted chunk i" means the same thing for a
  * publisher that reads at once and for one that awaits a post between reads.
  */
-import type { StreamEvent, StreamSource } from '../../functions/streaming/events';
+import type { StreamEvent, StreamSource } from '../../functions/streaming/sources/events';
 
 export interface TimedChunk {
   text: string;

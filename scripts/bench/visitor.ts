@@ -8,9 +8,9 @@ import {
   GetIdCommand,
 } from '@aws-sdk/client-cognito-identity';
 import WebSocket from 'ws';
-import type { Protocol } from '../../functions/shared/constants';
+import type { LocalEndpoints } from '../../cli/local-stack/endpoints';
+import type { Protocol } from '../../functions/protocol/websocket';
 import { presignWebSocketUrl, type SigningCredentials } from '../../web-plugin/signer';
-import type { LocalEndpoints } from '../local/stack';
 import { BenchError } from './errors';
 import type { ReceivedFrame } from './measure';
 

@@ -34,10 +34,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Route } from 'playwright-core';
+import type { LocalEndpoints } from '../../cli/local-stack/endpoints';
+import { LONG_ANSWER_QUESTIONS } from '../../cli/local-stack/knowledge-base/entries';
+import { REPO_ROOT } from '../../templates/lambda-assets';
 import { buildWebPlugin } from '../build-web-plugin';
-import { REPO_ROOT } from '../lib/lambda-assets';
-import { LONG_ANSWER_QUESTIONS } from '../local/knowledge-base/entries';
-import type { LocalEndpoints } from '../local/stack';
 import {
   BUBBLE_OBSERVER_SCRIPT,
   type BubbleLogEntry,

@@ -4,7 +4,7 @@
  * frame, and the deltas concatenated equal to the Lex answer. Pure, so the runner and the tests
  * share one definition.
  */
-import type { Frame } from '../../functions/shared/frames';
+import type { Frame } from '../../functions/protocol/frames';
 import type { ReceivedFrame } from '../bench/measure';
 
 export interface TimedFrame {

@@ -1,4 +1,4 @@
-import { QnaStreamingError } from '../../functions/shared/errors';
+import { QnaStreamingError } from '../../functions/protocol/errors';
 
 /** A load run could not be carried out (the stack refused sockets, an answer never ended, …). */
 export class LoadError extends QnaStreamingError {

@@ -3,8 +3,8 @@
  * Cognito credentials and the identity id as the Lex session id (as the demo page and Lex Web UI do).
  */
 import { LexRuntimeV2Client, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
+import type { LocalEndpoints } from '../../cli/local-stack/endpoints';
 import type { Visitor } from '../bench/visitor';
-import type { LocalEndpoints } from '../local/stack';
 
 export interface LexAnswer {
   /** The final answer Lex returned (first message), or '' when it returned none. */

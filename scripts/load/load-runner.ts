@@ -12,11 +12,11 @@
  * bounds for the gateway alone.
  */
 
+import type { ConnectionsRequest } from '../../cli/local-stack/execute-api';
+import { KNOWLEDGE_BASE_ENTRIES } from '../../cli/local-stack/knowledge-base/entries';
+import type { LocalStack } from '../../cli/local-stack/stack';
 import { percentile, round } from '../bench/measure';
 import { newVisitor, openRecordingSocket, type RecordingSocket, type Visitor } from '../bench/visitor';
-import type { ConnectionsRequest } from '../local/execute-api';
-import { KNOWLEDGE_BASE_ENTRIES } from '../local/knowledge-base/entries';
-import type { LocalStack } from '../local/stack';
 import { checkDelivery, parseFrames } from './delivery';
 import { LoadError } from './errors';
 import { askThroughLex, type LexAnswer } from './lex-ask';

@@ -8,8 +8,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { REPO_ROOT } from '../lib/lambda-assets';
-import { startLocalStack } from '../local/stack';
+import { startLocalStack } from '../../cli/local-stack/stack';
+import { REPO_ROOT } from '../../templates/lambda-assets';
 import { LoadError } from './errors';
 import {
   createPostClock,

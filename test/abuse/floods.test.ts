@@ -15,13 +15,14 @@
  *
  * Every scenario writes its figures to build/abuse/figures.json (test/abuse/support.ts).
  */
+
+import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
 import { RecentCancels, routeConnectionEvent } from '../../functions/connection/connection-routes';
 import type { WebSocketEvent } from '../../functions/connection/websocket-event';
 import { BINDING_DEFAULTS, DEFAULT_SESSION_TTL_SECONDS } from '../../functions/shared/constants';
 import { createLogger } from '../../functions/shared/logger';
 import { SessionTable } from '../../functions/shared/session-table';
 import { newVisitor, type Visitor } from '../../scripts/bench/visitor';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
 import {
   attemptConnect,
   type ConnectAttempt,

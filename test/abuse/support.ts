@@ -6,10 +6,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
-import type { Protocol } from '../../functions/shared/constants';
-import type { Frame } from '../../functions/shared/frames';
+import type { LocalStack } from '../../cli/local-stack/stack';
+import type { Frame } from '../../functions/protocol/frames';
+import type { Protocol } from '../../functions/protocol/websocket';
 import type { Visitor } from '../../scripts/bench/visitor';
-import type { LocalStack } from '../../scripts/local/stack';
 import { presignWebSocketUrl } from '../../web-plugin/signer';
 import { openTab as openRecordedTab } from '../faults/support';
 

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { REPO_ROOT } from '../../scripts/lib/lambda-assets';
+import { REPO_ROOT } from '../../templates/lambda-assets';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const ARTIFACTS_DIR = path.join(REPO_ROOT, 'build', 'test-artifacts');

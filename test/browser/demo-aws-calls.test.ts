@@ -2,8 +2,9 @@
  * The demo page's server side and its fetch-based AWS calls, driven from Node against the local
  * stack (the same calls the page makes in Chromium; see demo.test.ts).
  */
-import { STOPPED_NOTE } from '../../functions/streaming/answer-notes';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
+
+import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
+import { STOPPED_NOTE } from '../../functions/streaming/pipeline/answer-notes';
 import {
   answerText,
   cachedCredentials,

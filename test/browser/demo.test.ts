@@ -6,9 +6,9 @@
  * tests, can watch the answer grow. Screenshots go to build/test-artifacts/.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
 import { SessionTable } from '../../functions/shared/session-table';
-import { STOPPED_NOTE } from '../../functions/streaming/answer-notes';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
+import { STOPPED_NOTE } from '../../functions/streaming/pipeline/answer-notes';
 import { CONNECTION_REFUSED_MESSAGE } from '../../web-plugin/client';
 import {
   type AnswerView,

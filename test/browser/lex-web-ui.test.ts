@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import type { Browser, BrowserContext, Frame, Page, WebSocket as PageWebSocket } from 'playwright-core';
+import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
 import { buildWebPlugin } from '../../scripts/build-web-plugin';
 import {
   BUBBLE_OBSERVER_SCRIPT,
@@ -22,8 +23,7 @@ import {
   readable,
   summarizeBubble,
 } from '../../scripts/compat/bubble-observer';
-import { REPO_ROOT } from '../../scripts/lib/lambda-assets';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
+import { REPO_ROOT } from '../../templates/lambda-assets';
 import { launchChromium, screenshot } from './chromium';
 import type { StandInConfig } from './lex-web-ui-page';
 

@@ -3,8 +3,8 @@
  * help and exit codes, and `ask` against the local stack with and without the direct-ask route,
  * signed with the dev credentials from the environment (the SDK's default chain).
  */
-import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
+import { DEV_CREDENTIALS } from '../../cli/local-stack/credentials';
+import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
 import { runBin } from './run-bin';
 
 const credentialsEnv = {

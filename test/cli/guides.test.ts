@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
+import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
 import { runProcess } from './run-bin';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { NoSuchBucket, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { type PackageResult, packageArtifacts } from '../../cli/build-artifacts';
 import { CliError, UsageError } from '../../cli/errors';
 import { runCli } from '../../cli/main';
 import { publish } from '../../cli/publish';
-import { type PackageResult, packageArtifacts } from '../../scripts/lib/build-artifacts';
 import { captureIo } from './capture-io';
 
 const s3Mock = mockClient(S3Client);

@@ -17,9 +17,8 @@
  *   and outputs.js.
  */
 import { Template } from 'aws-cdk-lib/assertions';
-import { ROUTES } from '../../functions/shared/constants';
-import { TEMPLATE_KEY_PREFIX } from '../../scripts/lib/build-artifacts';
-import { LAMBDA_KEY_PREFIX } from '../../scripts/lib/lambda-assets';
+import { TEMPLATE_KEY_PREFIX } from '../../cli/build-artifacts';
+import { ROUTES } from '../../functions/protocol/websocket';
 import {
   QNABOT_SHARED_IDS,
   STREAMING_STAGE_NAME,
@@ -27,6 +26,7 @@ import {
   synthTemplates,
   TEMPLATE_FILES,
 } from '../../templates';
+import { LAMBDA_KEY_PREFIX } from '../../templates/lambda-assets';
 import { TEST_ASSET_KEYS } from '../templates/asset-keys';
 import {
   CfnEvaluator,

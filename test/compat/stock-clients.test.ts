@@ -11,9 +11,9 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { END_OF_TEXT_MARKER } from '../../functions/streaming/text-protocol';
+import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
+import { END_OF_TEXT_MARKER } from '../../functions/streaming/pipeline/text-protocol';
 import { newVisitor } from '../../scripts/bench/visitor';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
 import { type LexWebUiClient as Client, LexWebUiClient, type LexWebUiCredentials } from './lex-web-ui-client';
 
 let stack: LocalStack;

@@ -2,8 +2,9 @@
  * The connection Lambda's handler module, loaded as Lambda would load it: configuration from the
  * environment at cold start, the DynamoDB endpoint from the standard AWS_ENDPOINT_URL_DYNAMODB.
  */
+
+import { DEV_CREDENTIALS } from '../../cli/local-stack/credentials';
 import type { WebSocketEvent, WebSocketResult } from '../../functions/connection/websocket-event';
-import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
 import { type SessionTableServer, startSessionTableServer } from '../support/session-table-server';
 
 type Handler = (event: WebSocketEvent) => Promise<WebSocketResult>;

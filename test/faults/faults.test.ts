@@ -13,13 +13,13 @@
  *   same file — here the Lex answer the user finally sees is checked, and cancel lands before the first token.
  */
 
+import type { ConnectionsFault, ConnectionsRequest } from '../../cli/local-stack/execute-api';
+import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
 import { logRef } from '../../functions/shared/log-safe';
 import { SessionTable } from '../../functions/shared/session-table';
-import { STOPPED_NOTE } from '../../functions/streaming/answer-notes';
+import { STOPPED_NOTE } from '../../functions/streaming/pipeline/answer-notes';
 import { newVisitor, type Visitor } from '../../scripts/bench/visitor';
 import { askThroughLex } from '../../scripts/load/lex-ask';
-import type { ConnectionsFault, ConnectionsRequest } from '../../scripts/local/execute-api';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
 import { LogRecorder, openTab, type Tab, waitUntil } from './support';
 
 const FAST = { timeToFirstTokenMs: 50, tokensPerSecond: 150, answerTokens: undefined, throttleRequests: 0 };

@@ -4,11 +4,11 @@
  * doubles, so a test can check that what happened was said, not silently dropped.
  */
 import WebSocket from 'ws';
-import { MAX_FRAME_BYTES, type Protocol } from '../../functions/shared/constants';
-import type { Frame } from '../../functions/shared/frames';
-import { END_OF_TEXT_MARKER } from '../../functions/streaming/text-protocol';
+import type { LocalStack } from '../../cli/local-stack/stack';
+import type { Frame } from '../../functions/protocol/frames';
+import { MAX_FRAME_BYTES, type Protocol } from '../../functions/protocol/websocket';
+import { END_OF_TEXT_MARKER } from '../../functions/streaming/pipeline/text-protocol';
 import type { Visitor } from '../../scripts/bench/visitor';
-import type { LocalStack } from '../../scripts/local/stack';
 import { presignWebSocketUrl } from '../../web-plugin/signer';
 
 export interface Tab {

@@ -13,13 +13,13 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import WebSocket from 'ws';
-import { PROTOCOLS, SESSION_ID_PATTERN } from '../../functions/shared/constants';
+import { seededRandom } from '../../cli/local-stack/bedrock/behaviour';
+import { DEV_CREDENTIALS } from '../../cli/local-stack/credentials';
+import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
+import { PROTOCOLS, SESSION_ID_PATTERN } from '../../functions/protocol/websocket';
 import { SessionTable } from '../../functions/shared/session-table';
 import { newVisitor, type Visitor } from '../../scripts/bench/visitor';
 import { askThroughLex } from '../../scripts/load/lex-ask';
-import { seededRandom } from '../../scripts/local/bedrock/behaviour';
-import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
 import { presignWebSocketUrl } from '../../web-plugin/signer';
 import { LogRecorder, openTab, type Tab, waitUntil } from '../faults/support';
 import { openSocket } from '../local-execute-api/helpers';

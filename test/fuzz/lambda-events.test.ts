@@ -7,14 +7,14 @@
  * and the Lambdas and the stack keep answering afterwards.
  */
 import type { LexV2Event } from 'aws-lambda';
+import { seededRandom } from '../../cli/local-stack/bedrock/behaviour';
+import { DEV_CREDENTIALS } from '../../cli/local-stack/credentials';
+import { type LocalLambda, LocalLambdaError, startLocalLambda } from '../../cli/local-stack/lambda-host';
+import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
 import { ENV } from '../../functions/shared/constants';
 import { newVisitor } from '../../scripts/bench/visitor';
 import { askThroughLex } from '../../scripts/load/lex-ask';
 import { mapWithConcurrency } from '../../scripts/load/load-runner';
-import { seededRandom } from '../../scripts/local/bedrock/behaviour';
-import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
-import { type LocalLambda, LocalLambdaError, startLocalLambda } from '../../scripts/local/lambda-host';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
 import { openTab, type Tab } from '../faults/support';
 
 let stack: LocalStack;

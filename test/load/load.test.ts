@@ -4,6 +4,8 @@
  * answer; then 300 authenticated idle sockets held open while one more visitor still gets a
  * complete answer. Latency and memory are printed, not asserted (2 shared cores make them noisy).
  */
+
+import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
 import { newVisitor, openRecordingSocket } from '../../scripts/bench/visitor';
 import { checkDelivery, parseFrames } from '../../scripts/load/delivery';
 import { askThroughLex } from '../../scripts/load/lex-ask';
@@ -14,7 +16,6 @@ import {
   holdIdleConnections,
   runConcurrentAnswers,
 } from '../../scripts/load/load-runner';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
 
 const SESSIONS = 50;
 const IDLE_CONNECTIONS = 300;

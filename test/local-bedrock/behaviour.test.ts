@@ -1,5 +1,5 @@
-import { DEFAULT_BEHAVIOUR, mergeBehaviour } from '../../scripts/local/bedrock/behaviour';
-import { LocalBedrockError } from '../../scripts/local/bedrock/errors';
+import { DEFAULT_BEHAVIOUR, mergeBehaviour } from '../../cli/local-stack/bedrock/behaviour';
+import { LocalBedrockError } from '../../cli/local-stack/bedrock/errors';
 import { startDouble } from './support';
 
 describe('behaviour settings', () => {

@@ -11,11 +11,11 @@ import {
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { DEFAULT_BEHAVIOUR, type StreamExceptionType } from '../../scripts/local/bedrock/behaviour';
-import type { LocalBedrock } from '../../scripts/local/bedrock/server';
-import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
-import { FALLBACK_ANSWER, KNOWLEDGE_BASE_ENTRIES } from '../../scripts/local/knowledge-base/entries';
-import { countTokens, tokenize } from '../../scripts/local/knowledge-base/tokenizer';
+import { DEFAULT_BEHAVIOUR, type StreamExceptionType } from '../../cli/local-stack/bedrock/behaviour';
+import type { LocalBedrock } from '../../cli/local-stack/bedrock/server';
+import { DEV_CREDENTIALS } from '../../cli/local-stack/credentials';
+import { FALLBACK_ANSWER, KNOWLEDGE_BASE_ENTRIES } from '../../cli/local-stack/knowledge-base/entries';
+import { countTokens, tokenize } from '../../cli/local-stack/knowledge-base/tokenizer';
 import { type CapturedLogs, delay, runtimeClient, startDouble, waitFor } from './support';
 
 const MODEL_ID = 'anthropic.claude-3-haiku-20240307-v1:0';

@@ -4,14 +4,14 @@ import {
   KNOWLEDGE_BASE_ENTRIES,
   LONG_ANSWER_ENTRIES,
   LONG_ANSWER_QUESTIONS,
-} from '../../scripts/local/knowledge-base/entries';
+} from '../../cli/local-stack/knowledge-base/entries';
 import {
   ANSWER_TERMS_AT_FULL_WEIGHT,
   answerTermWeight,
   documentUri,
   KnowledgeBase,
-} from '../../scripts/local/knowledge-base/knowledge-base';
-import { countTokens, tokenize } from '../../scripts/local/knowledge-base/tokenizer';
+} from '../../cli/local-stack/knowledge-base/knowledge-base';
+import { countTokens, tokenize } from '../../cli/local-stack/knowledge-base/tokenizer';
 import { SUGGESTED_QUESTIONS } from '../../web-plugin/demo/demo-app';
 
 const knowledgeBase = new KnowledgeBase();

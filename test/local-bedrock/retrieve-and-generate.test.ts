@@ -8,10 +8,10 @@ import {
   ValidationException,
 } from '@aws-sdk/client-bedrock-agent-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { DEFAULT_BEHAVIOUR } from '../../scripts/local/bedrock/behaviour';
-import type { LocalBedrock } from '../../scripts/local/bedrock/server';
-import { FALLBACK_ANSWER, KNOWLEDGE_BASE_ENTRIES } from '../../scripts/local/knowledge-base/entries';
-import { tokenize } from '../../scripts/local/knowledge-base/tokenizer';
+import { DEFAULT_BEHAVIOUR } from '../../cli/local-stack/bedrock/behaviour';
+import type { LocalBedrock } from '../../cli/local-stack/bedrock/server';
+import { FALLBACK_ANSWER, KNOWLEDGE_BASE_ENTRIES } from '../../cli/local-stack/knowledge-base/entries';
+import { tokenize } from '../../cli/local-stack/knowledge-base/tokenizer';
 import { agentRuntimeClient, startDouble } from './support';
 
 const MODEL_ARN = 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0';

@@ -4,13 +4,13 @@
  */
 import { BedrockAgentRuntimeClient } from '@aws-sdk/client-bedrock-agent-runtime';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { createLogger, type Logger } from '../../functions/shared/logger';
 import {
   type LocalBedrock,
   type LocalBedrockOptions,
   startLocalBedrock,
-} from '../../scripts/local/bedrock/server';
-import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
+} from '../../cli/local-stack/bedrock/server';
+import { DEV_CREDENTIALS } from '../../cli/local-stack/credentials';
+import { createLogger, type Logger } from '../../functions/shared/logger';
 
 export interface CapturedLogs {
   logger: Logger;

@@ -5,8 +5,8 @@ import {
   NotAuthorizedException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-cognito-identity';
-import { type LocalCognitoIdentity, startLocalCognitoIdentity } from '../../scripts/local/cognito-identity';
-import { CredentialStore } from '../../scripts/local/credentials';
+import { type LocalCognitoIdentity, startLocalCognitoIdentity } from '../../cli/local-stack/cognito-identity';
+import { CredentialStore } from '../../cli/local-stack/credentials';
 
 const REGION = 'us-east-1';
 

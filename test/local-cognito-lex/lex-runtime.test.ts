@@ -16,14 +16,14 @@ import {
   ValidationException,
 } from '@aws-sdk/client-lex-runtime-v2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { type LocalCognitoIdentity, startLocalCognitoIdentity } from '../../scripts/local/cognito-identity';
-import { CredentialStore } from '../../scripts/local/credentials';
+import { type LocalCognitoIdentity, startLocalCognitoIdentity } from '../../cli/local-stack/cognito-identity';
+import { CredentialStore } from '../../cli/local-stack/credentials';
 import {
   type LexV2FulfillmentEvent,
   type LexV2FulfillmentResult,
   type LocalLexRuntime,
   startLocalLexRuntime,
-} from '../../scripts/local/lex-runtime';
+} from '../../cli/local-stack/lex-runtime';
 
 const REGION = 'us-east-1';
 /**

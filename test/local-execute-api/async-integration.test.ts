@@ -4,8 +4,8 @@
  * Lambda is invoked without the gateway waiting for it, and the client gets no reply. Templates the
  * local gateway cannot evaluate faithfully are refused at start.
  */
-import { createLogger } from '../../functions/shared/logger';
-import { CredentialStore, devIdentity } from '../../scripts/local/credentials';
+
+import { CredentialStore, devIdentity } from '../../cli/local-stack/credentials';
 import {
   applyTemplateParameters,
   compileRequestTemplate,
@@ -15,7 +15,8 @@ import {
   type LocalExecuteApi,
   startExecuteApi,
   type WebSocketLambda,
-} from '../../scripts/local/execute-api';
+} from '../../cli/local-stack/execute-api';
+import { createLogger } from '../../functions/shared/logger';
 import { DIRECT_ASK_REQUEST_TEMPLATE } from '../../templates';
 import { streamingTemplate } from '../support/templates';
 import {

@@ -9,8 +9,8 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type WebSocket from 'ws';
-import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
-import type { LocalExecuteApi } from '../../scripts/local/execute-api';
+import { DEV_CREDENTIALS } from '../../cli/local-stack/credentials';
+import type { LocalExecuteApi } from '../../cli/local-stack/execute-api';
 import {
   closed,
   cognitoIdentity,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
-import type { LocalExecuteApi } from '../../scripts/local/execute-api';
+import type { LocalExecuteApi } from '../../cli/local-stack/execute-api';
 import {
   closed,
   cognitoIdentity,

@@ -1,12 +1,12 @@
-import type { handler as connectionHandler } from '../../functions/connection/handler';
-import { createLogger } from '../../functions/shared/logger';
-import { CredentialStore } from '../../scripts/local/credentials';
+import { CredentialStore } from '../../cli/local-stack/credentials';
 import {
   ExecuteApiError,
   gatewayConfigFromTemplate,
   startExecuteApi,
   type WebSocketLambda,
-} from '../../scripts/local/execute-api';
+} from '../../cli/local-stack/execute-api';
+import type { handler as connectionHandler } from '../../functions/connection/handler';
+import { createLogger } from '../../functions/shared/logger';
 import { streamingTemplate } from '../support/templates';
 import {
   closed,

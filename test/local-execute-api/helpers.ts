@@ -3,13 +3,12 @@ import path from 'node:path';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import WebSocket from 'ws';
-import { createLogger } from '../../functions/shared/logger';
 import {
   CredentialStore,
   DEV_CREDENTIALS,
   devIdentity,
   type LocalIdentity,
-} from '../../scripts/local/credentials';
+} from '../../cli/local-stack/credentials';
 import {
   type ExecuteApiOptions,
   type GatewayConfig,
@@ -18,7 +17,8 @@ import {
   startExecuteApi,
   type WebSocketLambda,
   type WebSocketProxyEvent,
-} from '../../scripts/local/execute-api';
+} from '../../cli/local-stack/execute-api';
+import { createLogger } from '../../functions/shared/logger';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

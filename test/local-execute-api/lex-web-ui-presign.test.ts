@@ -8,7 +8,7 @@
  * `execute-api`, `presign` with `expiresIn` 3600 s; then it rebuilds the URL with
  * `searchParams.set` for every signed query parameter and puts the socket scheme back.
  */
-import type { LocalExecuteApi } from '../../scripts/local/execute-api';
+import type { LocalExecuteApi } from '../../cli/local-stack/execute-api';
 import { lexWebUiSignUrl } from '../compat/lex-web-ui-sign-url';
 import {
   closed,

@@ -12,7 +12,7 @@ import {
   DEV_CREDENTIALS,
   devIdentity,
   type LocalIdentity,
-} from '../../scripts/local/credentials';
+} from '../../cli/local-stack/credentials';
 import {
   hostWithoutPort,
   SignatureError,
@@ -20,7 +20,7 @@ import {
   signedRequestInput,
   verifyPresignedRequest,
   verifySignedRequest,
-} from '../../scripts/local/sigv4';
+} from '../../cli/local-stack/sigv4';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

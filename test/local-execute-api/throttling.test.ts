@@ -5,14 +5,15 @@
  * API Gateway's "Too Many Requests" message; other routes keep their own budget. The gateway counts
  * Lambda invocations per route for the abuse tests' cost figures.
  */
-import { createLogger } from '../../functions/shared/logger';
-import { CredentialStore, devIdentity } from '../../scripts/local/credentials';
+
+import { CredentialStore, devIdentity } from '../../cli/local-stack/credentials';
 import {
   type GatewayConfig,
   gatewayConfigFromTemplate,
   type LocalExecuteApi,
   startExecuteApi,
-} from '../../scripts/local/execute-api';
+} from '../../cli/local-stack/execute-api';
+import { createLogger } from '../../functions/shared/logger';
 import { streamingTemplate } from '../support/templates';
 import { closed, openConnected, openSocket, presignedUrl, REGION, recordingLambda, waitFor } from './helpers';
 

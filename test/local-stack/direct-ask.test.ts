@@ -5,9 +5,9 @@
  * The stack started with the template's defaults has no ask route.
  */
 import WebSocket from 'ws';
-import type { Frame } from '../../functions/shared/frames';
-import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
+import { DEV_CREDENTIALS } from '../../cli/local-stack/credentials';
+import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
+import type { Frame } from '../../functions/protocol/frames';
 import { presignWebSocketUrl } from '../../web-plugin/signer';
 
 let stack: LocalStack;

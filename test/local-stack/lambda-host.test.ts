@@ -2,8 +2,8 @@
  * The local Lambda host runs the same bundle that is deployed, in its own worker with its own
  * environment, against the local doubles.
  */
-import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
-import { type LocalLambda, startLocalLambda } from '../../scripts/local/lambda-host';
+import { DEV_CREDENTIALS } from '../../cli/local-stack/credentials';
+import { type LocalLambda, startLocalLambda } from '../../cli/local-stack/lambda-host';
 import { type SessionTableServer, startSessionTableServer } from '../support/session-table-server';
 
 let server: SessionTableServer;

@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import WebSocket from 'ws';
+import type { LocalEndpoints } from '../../cli/local-stack/endpoints';
 import { SessionTable } from '../../functions/shared/session-table';
-import type { LocalEndpoints } from '../../scripts/local/stack';
 import { presignWebSocketUrl } from '../../web-plugin/signer';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -47,7 +47,7 @@ it('starts, serves a full connect → post → receive → disconnect, and stops
     process.execPath,
     [
       path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
-      'scripts/local/start.ts',
+      'cli/local-stack/start.ts',
       ...portFlags,
       '--model-tokens-per-second=200',
       '--model-ttft-ms=20',
@@ -150,7 +150,7 @@ it('exits with 2 and names the flag when a model timing value is bad (nothing is
       process.execPath,
       [
         path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
-        'scripts/local/start.ts',
+        'cli/local-stack/start.ts',
         '--model-tokens-per-second=0',
       ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },

@@ -9,9 +9,9 @@ import {
 } from '@aws-sdk/client-cognito-identity';
 import { LexRuntimeV2Client, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
 import WebSocket from 'ws';
-import type { Frame } from '../../functions/shared/frames';
+import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
+import type { Frame } from '../../functions/protocol/frames';
 import { SessionTable } from '../../functions/shared/session-table';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
 import { presignWebSocketUrl } from '../../web-plugin/signer';
 
 let stack: LocalStack;

@@ -1,12 +1,14 @@
 /** `npm start`'s flags and environment variables, and the errors a typo gets. */
-import { DEFAULT_PORTS, type LocalEndpoints } from '../../scripts/local/stack';
+
+import type { LocalEndpoints } from '../../cli/local-stack/endpoints';
+import { DEFAULT_PORTS } from '../../cli/local-stack/stack';
 import {
   describeEndpoints,
   modelBehaviourOf,
   parseStartArguments,
   USAGE,
   UsageError,
-} from '../../scripts/local/start';
+} from '../../cli/local-stack/start';
 
 it('uses the documented defaults when nothing is given', () => {
   // Act

@@ -3,7 +3,7 @@
  * a random wait below min(max, base · 2^attempt), so many Lambdas retrying at once spread out — and
  * a sleep that a stopped answer cuts short.
  */
-import { backoffDelay, sleep } from '../../functions/streaming/backoff';
+import { backoffDelay, sleep } from '../../functions/streaming/pipeline/backoff';
 
 /** The largest value a random() in [0, 1) can return. */
 const ALMOST_ONE = 1 - Number.EPSILON;

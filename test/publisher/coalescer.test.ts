@@ -1,5 +1,5 @@
 import { PUBLISHER_DEFAULTS } from '../../functions/shared/config';
-import { Coalescer } from '../../functions/streaming/coalescer';
+import { Coalescer } from '../../functions/streaming/pipeline/coalescer';
 import { ManualClock } from './manual-clock';
 
 function setup(windowMs = 250, maxBytes = 4096) {

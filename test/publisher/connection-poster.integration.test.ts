@@ -5,16 +5,16 @@
  * real HTTP status codes and `x-amzn-errortype`), injected per connection.
  */
 
-import type { Frame } from '../../functions/shared/frames';
+import type { ConnectionsFault, ConnectionsRequest } from '../../cli/local-stack/execute-api';
+import type { Frame } from '../../functions/protocol/frames';
 import {
   type PublishAnswerOptions,
   publishAnswer,
   type StreamResult,
-} from '../../functions/streaming/publisher';
-import { createPushSource, type PushSource } from '../../functions/streaming/push-source';
-import { END_OF_TEXT_MARKER } from '../../functions/streaming/text-protocol';
-import { fromTextIterable } from '../../functions/streaming/text-source';
-import type { ConnectionsFault, ConnectionsRequest } from '../../scripts/local/execute-api';
+} from '../../functions/streaming/pipeline/publisher';
+import { END_OF_TEXT_MARKER } from '../../functions/streaming/pipeline/text-protocol';
+import { createPushSource, type PushSource } from '../../functions/streaming/sources/push';
+import { fromTextIterable } from '../../functions/streaming/sources/text-iterable';
 import {
   capturingLogger,
   expectGapFree,

@@ -7,6 +7,8 @@
  */
 
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { LOCAL_MODEL_ID } from '../../cli/local-stack/bedrock/models';
+import { DEV_CREDENTIALS } from '../../cli/local-stack/credentials';
 import {
   answerDirectAsk,
   assertDirectAskConfig,
@@ -14,10 +16,8 @@ import {
 } from '../../functions/ask/answer-direct-ask';
 import { type DirectAskLimits, readPublisherConfig } from '../../functions/shared/config';
 import { askLimitKey, SessionTable } from '../../functions/shared/session-table';
-import type { StreamEvent } from '../../functions/streaming/events';
 import { createPublisherRuntime, type PublisherRuntime } from '../../functions/streaming/runtime';
-import { LOCAL_MODEL_ID } from '../../scripts/local/bedrock/models';
-import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
+import type { StreamEvent } from '../../functions/streaming/sources/events';
 import { countTableOperations } from '../abuse/table-operations';
 import { type LocalStack, openTab, quiet, startLocalStack, type Tab, waitUntil } from './local-stack';
 

@@ -1,14 +1,14 @@
 import type { LexV2Event } from 'aws-lambda';
 import { readPublisherConfig } from '../../functions/shared/config';
 import { createLogger } from '../../functions/shared/logger';
-import { resolveModelSettings } from '../../functions/streaming/answer-flows';
+import { resolveModelSettings } from '../../functions/streaming/integrations/answer-flows';
 import {
   EMPTY_ANSWER_MESSAGE,
   lexV2CloseResponse,
   readLexV2Event,
-} from '../../functions/streaming/lex-fulfillment';
-import { applyAnswerToQnabotEvent, readQnabotHookEvent } from '../../functions/streaming/qnabot-hook';
-import { checkStreamingAttributes } from '../../functions/streaming/session-attributes';
+} from '../../functions/streaming/integrations/lex-v2';
+import { applyAnswerToQnabotEvent, readQnabotHookEvent } from '../../functions/streaming/integrations/qnabot';
+import { checkStreamingAttributes } from '../../functions/streaming/integrations/session-attributes';
 
 const config = readPublisherConfig({
   STREAMING_TABLE_NAME: 'sessions',

@@ -1,8 +1,8 @@
-import { MAX_FRAME_BYTES } from '../../functions/shared/constants';
-import type { DeltaFrame, Frame } from '../../functions/shared/frames';
-import { ConnectionEncoder } from '../../functions/streaming/frame-encoder';
-import { END_OF_TEXT_MARKER } from '../../functions/streaming/text-protocol';
-import { splitText } from '../../functions/streaming/text-split';
+import type { DeltaFrame, Frame } from '../../functions/protocol/frames';
+import { MAX_FRAME_BYTES } from '../../functions/protocol/websocket';
+import { ConnectionEncoder } from '../../functions/streaming/pipeline/frame-encoder';
+import { END_OF_TEXT_MARKER } from '../../functions/streaming/pipeline/text-protocol';
+import { splitText } from '../../functions/streaming/pipeline/text-split';
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 const hasLoneSurrogate = (text: string) =>

@@ -3,9 +3,9 @@
  * (as the template sets it) and endpoints through AWS_ENDPOINT_URL_<SERVICE>.
  */
 import type { LexV2Event, LexV2Result } from 'aws-lambda';
-import type { QnabotHookEvent } from '../../functions/streaming/qnabot-hook';
+import { LOCAL_MODEL_ID } from '../../cli/local-stack/bedrock/models';
+import type { QnabotHookEvent } from '../../functions/streaming/integrations/qnabot';
 import { getPublisherRuntime, resetPublisherRuntime } from '../../functions/streaming/runtime';
-import { LOCAL_MODEL_ID } from '../../scripts/local/bedrock/models';
 import { captureStdout } from '../support/capture-stdout';
 import {
   type LocalStack,

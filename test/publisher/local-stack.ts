@@ -6,21 +6,22 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import WebSocket from 'ws';
-import { routeConnectionEvent } from '../../functions/connection/connection-routes';
-import type { WebSocketEvent } from '../../functions/connection/websocket-event';
-import { BINDING_DEFAULTS, type Protocol } from '../../functions/shared/constants';
-import type { Frame } from '../../functions/shared/frames';
-import { createLogger, type Logger } from '../../functions/shared/logger';
-import { END_OF_TEXT_MARKER } from '../../functions/streaming/text-protocol';
-import { type LocalBedrock, startLocalBedrock } from '../../scripts/local/bedrock/server';
-import { CredentialStore, DEV_CREDENTIALS, devIdentity } from '../../scripts/local/credentials';
+import { type LocalBedrock, startLocalBedrock } from '../../cli/local-stack/bedrock/server';
+import { CredentialStore, DEV_CREDENTIALS, devIdentity } from '../../cli/local-stack/credentials';
 import {
   type ConnectionsFault,
   type ConnectionsRequest,
   gatewayConfigFromTemplate,
   type LocalExecuteApi,
   startExecuteApi,
-} from '../../scripts/local/execute-api';
+} from '../../cli/local-stack/execute-api';
+import { routeConnectionEvent } from '../../functions/connection/connection-routes';
+import type { WebSocketEvent } from '../../functions/connection/websocket-event';
+import type { Frame } from '../../functions/protocol/frames';
+import type { Protocol } from '../../functions/protocol/websocket';
+import { BINDING_DEFAULTS } from '../../functions/shared/constants';
+import { createLogger, type Logger } from '../../functions/shared/logger';
+import { END_OF_TEXT_MARKER } from '../../functions/streaming/pipeline/text-protocol';
 import { STREAMING_IDS } from '../../templates/streaming-construct';
 import { presignedUrl, REGION } from '../local-execute-api/helpers';
 import { type SessionTableServer, startSessionTableServer } from '../support/session-table-server';

@@ -16,9 +16,9 @@ import { readPublisherConfig } from '../../functions/shared/config';
 import { BINDING_DEFAULTS } from '../../functions/shared/constants';
 import { logRef } from '../../functions/shared/log-safe';
 import { createLogger } from '../../functions/shared/logger';
-import type { StreamEvent } from '../../functions/streaming/events';
-import { publishAnswer } from '../../functions/streaming/publisher';
+import { publishAnswer } from '../../functions/streaming/pipeline/publisher';
 import type { PublisherRuntime } from '../../functions/streaming/runtime';
+import type { StreamEvent } from '../../functions/streaming/sources/events';
 import { captureStdout } from '../support/capture-stdout';
 import { type SessionTableServer, startSessionTableServer } from '../support/session-table-server';
 

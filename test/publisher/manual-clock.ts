@@ -1,5 +1,5 @@
 /** A clock the test moves by hand: timers fire only inside `advance`. */
-import type { Clock } from '../../functions/streaming/clock';
+import type { Clock } from '../../functions/streaming/pipeline/clock';
 
 export class ManualClock implements Clock {
   private time = 0;

@@ -3,17 +3,18 @@
  * model server, PostToConnection to the local execute-api, the session table on dynalite, and sockets
  * registered through the real connection routes.
  */
-import type { DeltaFrame, EndFrame, ErrorFrame, Frame } from '../../functions/shared/frames';
-import { STOPPED_NOTE } from '../../functions/streaming/answer-notes';
-import { converseInputForQuestion, converseStreamSource } from '../../functions/streaming/model-call';
+
+import { LOCAL_MODEL_ID } from '../../cli/local-stack/bedrock/models';
+import type { DeltaFrame, EndFrame, ErrorFrame, Frame } from '../../functions/protocol/frames';
+import { STOPPED_NOTE } from '../../functions/streaming/pipeline/answer-notes';
 import {
   type PublishAnswerOptions,
   publishAnswer,
   publishAnswerWithCallbacks,
   type StreamResult,
-} from '../../functions/streaming/publisher';
-import { fromTextIterable } from '../../functions/streaming/text-source';
-import { LOCAL_MODEL_ID } from '../../scripts/local/bedrock/models';
+} from '../../functions/streaming/pipeline/publisher';
+import { converseInputForQuestion, converseStreamSource } from '../../functions/streaming/sources/converse';
+import { fromTextIterable } from '../../functions/streaming/sources/text-iterable';
 import {
   expectGapFree,
   type LocalStack,

@@ -4,9 +4,10 @@
  * `STREAMING_TABLE` setting, the client's `streamingEndpoint` checked), and otherwise answers
  * through QnABot only.
  */
-import type { QnabotHookEvent } from '../../functions/streaming/qnabot-hook';
+
+import { LOCAL_MODEL_ID } from '../../cli/local-stack/bedrock/models';
+import type { QnabotHookEvent } from '../../functions/streaming/integrations/qnabot';
 import { getPublisherRuntime, resetPublisherRuntime } from '../../functions/streaming/runtime';
-import { LOCAL_MODEL_ID } from '../../scripts/local/bedrock/models';
 import {
   type LocalStack,
   localLambdaEnvironment,

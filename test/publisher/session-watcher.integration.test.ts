@@ -1,5 +1,5 @@
 /**
- * The publisher's view of a session while it streams (functions/streaming/session-watcher.ts), seen
+ * The publisher's view of a session while it streams (functions/streaming/pipeline/session-watcher.ts), seen
  * where it matters: tabs that join or leave mid-answer, a cancel from the browser, a session table
  * that cannot be read, and nothing more happening once the answer has returned. Real sockets through
  * the local execute-api and the real connection routes; the table is dynalite, wrapped only to count
@@ -7,18 +7,18 @@
  */
 import { createServer } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DEV_CREDENTIALS } from '../../cli/local-stack/credentials';
 import { DEFAULT_SESSION_TTL_SECONDS } from '../../functions/shared/constants';
 import { type ConnectionRecord, SessionTable } from '../../functions/shared/session-table';
-import { STOPPED_NOTE } from '../../functions/streaming/answer-notes';
-import type { StreamEvent } from '../../functions/streaming/events';
+import { STOPPED_NOTE } from '../../functions/streaming/pipeline/answer-notes';
 import {
   type PublishAnswerOptions,
   publishAnswer,
   type StreamResult,
-} from '../../functions/streaming/publisher';
-import { createPushSource, type PushSource } from '../../functions/streaming/push-source';
-import { fromTextIterable } from '../../functions/streaming/text-source';
-import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
+} from '../../functions/streaming/pipeline/publisher';
+import type { StreamEvent } from '../../functions/streaming/sources/events';
+import { createPushSource, type PushSource } from '../../functions/streaming/sources/push';
+import { fromTextIterable } from '../../functions/streaming/sources/text-iterable';
 import { REGION } from '../local-execute-api/helpers';
 import {
   capturingLogger,

@@ -1,11 +1,11 @@
 import type { RetrieveAndGenerateStreamResponseOutput } from '@aws-sdk/client-bedrock-agent-runtime';
 import type { ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
-import { fromConverseStream } from '../../functions/streaming/converse-source';
 import { StreamingError } from '../../functions/streaming/errors';
-import type { StreamEvent } from '../../functions/streaming/events';
-import { withModelRetry } from '../../functions/streaming/model-call';
-import { createPushSource } from '../../functions/streaming/push-source';
-import { fromRetrieveAndGenerateStream } from '../../functions/streaming/retrieve-and-generate-source';
+import { fromConverseStream } from '../../functions/streaming/sources/converse';
+import type { StreamEvent } from '../../functions/streaming/sources/events';
+import { withModelRetry } from '../../functions/streaming/sources/model-retry';
+import { createPushSource } from '../../functions/streaming/sources/push';
+import { fromRetrieveAndGenerateStream } from '../../functions/streaming/sources/retrieve-and-generate';
 
 async function* items<T>(values: T[]): AsyncGenerator<T> {
   for (const value of values) yield value;

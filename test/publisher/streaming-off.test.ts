@@ -5,10 +5,10 @@
  * say once at cold start that streaming is off. A half-wired pair fails at cold start instead.
  */
 import type { LexV2Event, LexV2Result } from 'aws-lambda';
-import type { QnabotHookEvent } from '../../functions/streaming/qnabot-hook';
+import { LOCAL_MODEL_ID } from '../../cli/local-stack/bedrock/models';
+import { DEV_CREDENTIALS } from '../../cli/local-stack/credentials';
+import type { QnabotHookEvent } from '../../functions/streaming/integrations/qnabot';
 import { resetPublisherRuntime } from '../../functions/streaming/runtime';
-import { LOCAL_MODEL_ID } from '../../scripts/local/bedrock/models';
-import { DEV_CREDENTIALS } from '../../scripts/local/credentials';
 import { captureStdout } from '../support/capture-stdout';
 import { type LocalStack, openTab, startLocalStack, type Tab } from './local-stack';
 

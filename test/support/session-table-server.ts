@@ -3,13 +3,13 @@
  * the synthesized streaming template, for tests of everything that reads or writes the table.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_SESSION_TTL_SECONDS } from '../../functions/shared/constants';
-import { SessionTable } from '../../functions/shared/session-table';
 import {
   createTableInputFromTemplate,
   type LocalDynamoDb,
   startLocalDynamoDb,
-} from '../../scripts/local/dynamodb';
+} from '../../cli/local-stack/dynamodb';
+import { DEFAULT_SESSION_TTL_SECONDS } from '../../functions/shared/constants';
+import { SessionTable } from '../../functions/shared/session-table';
 import { streamingTemplate } from './templates';
 
 export interface SessionTableServer {

@@ -7,7 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ENV, ROUTES } from '../../functions/shared/constants';
+import { ROUTES } from '../../functions/protocol/websocket';
+import { ENV } from '../../functions/shared/constants';
 import {
   createTemplateApp,
   DIRECT_ASK_REQUEST_TEMPLATE,

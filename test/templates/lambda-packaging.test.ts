@@ -11,8 +11,8 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import { type PackageResult, packageArtifacts } from '../../cli/build-artifacts';
 import { ENV } from '../../functions/shared/constants';
-import { type PackageResult, packageArtifacts } from '../../scripts/lib/build-artifacts';
 import {
   bundleAllLambdasSync,
   bundleLambdaSync,
@@ -20,7 +20,7 @@ import {
   LAMBDA_ASSETS,
   LambdaAssetError,
   zipBundle,
-} from '../../scripts/lib/lambda-assets';
+} from '../../templates/lambda-assets';
 
 /** The single entry of a zip written by zipBundle: name, DOS time/date and inflated content. */
 function readSingleEntryZip(zip: Buffer): {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { metricsLine } from '../../functions/streaming/metrics';
+import { metricsLine } from '../../functions/streaming/pipeline/metrics';
 import { MONITORING_OUTPUTS, PUBLISHER_SERVICES, synthTemplates } from '../../templates';
 import { TEST_ASSET_KEYS } from './asset-keys';
 import { CfnEvaluator, type CfnTemplate } from './cfn-evaluator';

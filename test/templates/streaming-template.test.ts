@@ -1,11 +1,11 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ROUTES } from '../../functions/protocol/websocket';
 import { readLogHashKey } from '../../functions/shared/config';
 import {
   BINDING_DEFAULTS,
   DEFAULT_SESSION_TTL_SECONDS,
   ENV,
   IDENTITY_BINDINGS,
-  ROUTES,
 } from '../../functions/shared/constants';
 import { ACCESS_LOG_FORMAT, STREAMING_OUTPUTS, synthTemplates } from '../../templates';
 import { TEST_ASSET_KEYS } from './asset-keys';

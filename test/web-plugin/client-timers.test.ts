@@ -2,7 +2,7 @@
  * Heartbeat, reconnect, renewal and credentials refresh of StreamingClient over hours of fake
  * time, with a scripted WebSocket (see fake-websocket.ts).
  */
-import type { Frame } from '../../functions/shared/frames';
+import type { Frame } from '../../functions/protocol/frames';
 import {
   type ClientCredentials,
   CONNECTION_REFUSED_MESSAGE,

@@ -1,4 +1,4 @@
-import type { Frame } from '../../functions/shared/frames';
+import type { Frame } from '../../functions/protocol/frames';
 import { parseJsonFrame, TurnTracker } from '../../web-plugin/frame-reader';
 
 const delta = (turnId: string, seq: number, text = 'x'): Frame => ({

@@ -3,7 +3,7 @@
  * from are dropped, but a chat that stays open all day must not remember every turn: it keeps the
  * last 64 (web-plugin/frame-reader.ts REMEMBERED_TURNS) and forgets older ones, oldest first.
  */
-import type { Frame } from '../../functions/shared/frames';
+import type { Frame } from '../../functions/protocol/frames';
 import { TurnTracker } from '../../web-plugin/frame-reader';
 
 const REMEMBERED = 64;

@@ -134,7 +134,7 @@ export type ConnectionState =
 
 /**
  * Questions the bundled local knowledge base answers at length; the last one gets a long, formatted
- * answer (one of LONG_ANSWER_QUESTIONS in scripts/local/knowledge-base/entries.ts, ~600 tokens).
+ * answer (one of LONG_ANSWER_QUESTIONS in cli/local-stack/knowledge-base/entries.ts, ~600 tokens).
  */
 export const SUGGESTED_QUESTIONS = [
   'How does the browser authenticate to the WebSocket API?',

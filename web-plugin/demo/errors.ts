@@ -1,5 +1,5 @@
 /** The demo page's one error class: a call to a local AWS double (Cognito, Lex) that failed. */
-import { QnaStreamingError } from '../../functions/shared/errors';
+import { QnaStreamingError } from '../../functions/protocol/errors';
 
 export class DemoError extends QnaStreamingError {
   /** HTTP status of the failed call, when there was a response. */

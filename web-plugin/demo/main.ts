@@ -1,4 +1,4 @@
-/** Browser entry of the demo page (bundled by scripts/local/demo-page.ts into /demo.js). */
+/** Browser entry of the demo page (bundled by cli/local-stack/demo-page.ts into /demo.js). */
 import { startDemo } from './demo-app';
 
 startDemo({

@@ -1,0 +1,44 @@
+export {
+  applyTemplateParameters,
+  overrideFunctionEnvironment,
+  type ParameterizedTemplate,
+} from '../cloudformation/template-parameters';
+export { ExecuteApiError } from './errors';
+export {
+  type ApiInfo,
+  type ConnectionOrigin,
+  connectEvent,
+  disconnectEvent,
+  messageEvent,
+  type WebSocketEventIdentity,
+  type WebSocketLambda,
+  type WebSocketProxyEvent,
+  type WebSocketRequestContext,
+} from './events';
+export {
+  type ConnectionsFault,
+  type ConnectionsRequest,
+  type ExecuteApiOptions,
+  type ExecuteApiStats,
+  type LocalExecuteApi,
+  selectRoute,
+  startExecuteApi,
+} from './execute-api';
+export {
+  type AuthorizationType,
+  type CfnTemplate,
+  type GatewayConfig,
+  type GatewayConfigOptions,
+  type GatewayIntegration,
+  type GatewayRoute,
+  gatewayConfigFromTemplate,
+  INVOCATION_TYPE_PARAMETER,
+  type IntegrationType,
+  type Throttling,
+} from './gateway-config';
+export {
+  compileRequestTemplate,
+  type RequestTemplate,
+  SUPPORTED_TEMPLATE_SUBSET,
+  type TemplateInput,
+} from './request-template';
