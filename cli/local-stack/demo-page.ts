@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { QnaStreamingError } from '../../functions/protocol/errors';
 import { REPO_ROOT } from '../../templates/lambda-assets';
 import type { LocalEndpoints } from './endpoints';
+import { escapeHtml } from './html';
 import { renderStatusPage } from './status-page';
 import type { LocalWebServer } from './web-server';
 
@@ -76,10 +77,6 @@ export async function buildDemoBundle(): Promise<DemoBundle> {
     gzipBytes: gzipSync(script, { level: 9 }).length,
     buildMs: Math.round(performance.now() - started),
   };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** The page's HTML: a header and the mount point; demo.js builds the rest. */

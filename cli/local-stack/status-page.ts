@@ -1,9 +1,6 @@
 /** The page `npm start` serves at `/` until a demo page is registered: what is running, where. */
 import type { LocalEndpoints } from './endpoints';
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { escapeHtml } from './html';
 
 export function renderStatusPage(endpoints: LocalEndpoints): string {
   const rows: [string, string][] = [
