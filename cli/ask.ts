@@ -11,9 +11,8 @@ import { SESSION_ID_PATTERN } from '../functions/protocol/websocket';
 import { type ClientCredentials, StreamingClient } from '../web-plugin/client';
 import type { WebPluginError } from '../web-plugin/errors';
 import { parseStreamingEndpoint } from '../web-plugin/signer';
-import { stringFlag } from './args';
 import { defaultCredentials } from './aws-credentials';
-import type { Command } from './command';
+import { type Command, stringFlag } from './command';
 import { CliError, EXIT, UsageError } from './errors';
 import { type CliIo, note } from './io';
 

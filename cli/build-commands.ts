@@ -4,9 +4,8 @@
  */
 import path from 'node:path';
 import { REPO_ROOT } from '../templates/lambda-assets';
-import { type FlagSpecs, stringFlag } from './args';
 import { packageArtifacts, writeTemplates } from './build-artifacts';
-import type { Command } from './command';
+import { type Command, type FlagSpecs, stringFlag } from './command';
 import { EXIT } from './errors';
 import { type CliIo, line, note } from './io';
 

@@ -21,8 +21,7 @@ import {
 import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ENV, IDENTITY_BINDINGS, type IdentityBinding, TABLE } from '../functions/shared/constants';
 import { STREAMING_OUTPUTS, STREAMING_PARAMETERS } from '../templates/streaming-stack';
-import { requiredFlag, stringFlag } from './args';
-import type { Command } from './command';
+import { type Command, requiredFlag, stringFlag } from './command';
 import { CliError, EXIT, errorName, isMissingCredentials, MISSING_CREDENTIALS_HELP } from './errors';
 import { line } from './io';
 

@@ -2,10 +2,9 @@
  * `qna-streaming <command>`: the admin and developer CLI. Every command has `--help`; exit codes are
  * 0 (ok), 1 (failure, with what to do) and 2 (wrong command line, with the usage).
  */
-import { parseArgs } from './args';
 import { askCommand } from './ask';
 import { packageCommand, synthCommand } from './build-commands';
-import { type Command, commandHelp } from './command';
+import { type Command, commandHelp, parseCommandLine } from './command';
 import { doctorCommand } from './doctor';
 import { CliError, EXIT, UsageError } from './errors';
 import { type CliIo, nodeIo } from './io';
@@ -55,7 +54,7 @@ export async function runCli(argv: readonly string[], io: CliIo = nodeIo()): Pro
     return EXIT.usage;
   }
   try {
-    const args = parseArgs(rest, command.flags);
+    const args = parseCommandLine(rest, command.flags);
     if (args.help) {
       io.out(commandHelp(command));
       return EXIT.ok;

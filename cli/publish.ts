@@ -6,10 +6,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { STREAMING_PARAMETERS, STREAMING_TEMPLATE_KEY } from '../templates/streaming-stack';
-import { stringFlag } from './args';
 import { type PackageResult, packageArtifacts } from './build-artifacts';
 import { displayPath } from './build-commands';
-import type { Command } from './command';
+import { type Command, stringFlag } from './command';
 import {
   CliError,
   EXIT,
