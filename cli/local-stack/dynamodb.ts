@@ -6,9 +6,9 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEV_CREDENTIALS } from './credentials';
+import { listen } from './http';
 
 // dynalite ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -59,11 +59,7 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
     for (const handler of handlers) handler.call(server, request, response);
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listen(server, options.port ?? 0, host);
   const endpoint = `http://${host}:${port}`;
   const region = options.region ?? 'us-east-1';
   const makeClient = () =>

@@ -1,6 +1,7 @@
 /**
- * Small HTTP helpers shared by the local AWS doubles (Cognito Identity, Lex V2 runtime, Bedrock): one port
- * serving HTTP/1.1 and cleartext HTTP/2, reading a bounded body, answering JSON, and one error
+ * The HTTP plumbing of the local AWS doubles (Cognito Identity, Lex V2 runtime, Bedrock,
+ * execute-api), in one place: listening (one port serving HTTP/1.1 and cleartext HTTP/2, or a plain
+ * `node:http` server), reading a bounded body, answering JSON and restJson errors, and one error
  * type that carries the AWS error code and HTTP status a double puts on the wire.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,7 +12,7 @@ import {
   type Http2ServerResponse,
   type ServerHttp2Session,
 } from 'node:http2';
-import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { QnaStreamingError } from '../../functions/protocol/errors';
 
 /** A failure a local AWS double reports to its caller as an AWS error (`code` is the `__type`). */
@@ -33,12 +34,16 @@ export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 /** A request as either protocol delivers it (the fields the doubles read). */
 export type LocalRequest = IncomingMessage | Http2ServerRequest;
 
-/** The part of a response (HTTP/1.1 or HTTP/2 compatibility API) the doubles write. */
-export interface LocalResponse {
-  readonly headersSent: boolean;
-  setHeader(name: string, value: string): unknown;
+/** What a JSON answer writes: status line and headers, then the whole body. */
+export interface JsonResponse {
   writeHead(statusCode: number, headers: Record<string, string>): unknown;
   end(data: Uint8Array): unknown;
+}
+
+/** The part of a response (HTTP/1.1 or HTTP/2 compatibility API) the doubles write. */
+export interface LocalResponse extends JsonResponse {
+  readonly headersSent: boolean;
+  setHeader(name: string, value: string): unknown;
   destroy(): unknown;
 }
 
@@ -99,14 +104,7 @@ export async function listenHttp1AndHttp2(
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const address = await listen(server, port, host);
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     host: address.address,
@@ -119,6 +117,18 @@ export async function listenHttp1AndHttp2(
         for (const socket of sockets) socket.destroy();
       }),
   };
+}
+
+/** Starts `server` listening on `host:port` (0: a free port); rejects if it cannot (port taken). */
+export async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server.address() as AddressInfo;
 }
 
 /** A JSON double (Cognito Identity, Lex V2 runtime) on both protocols, answering CORS like AWS. */
@@ -161,17 +171,36 @@ export function requestHost(request: LocalRequest): string {
   return typeof host === 'string' ? host : '';
 }
 
-/** The whole request body, refusing more than `limit` bytes with a 413. */
-export async function readBody(request: LocalRequest, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
+/** How `readBody` bounds a body, and what it answers a larger one with. */
+export interface BodyLimit {
+  /** @default MAX_REQUEST_BODY_BYTES */
+  readonly limit?: number;
+  /** The 413's error type. @default 'RequestEntityTooLargeException' */
+  readonly tooLargeCode?: string;
+  /** @default `request body exceeds ${limit} bytes` */
+  readonly tooLargeMessage?: string;
+}
+
+/**
+ * The whole request body (HTTP/1.1 or HTTP/2 alike), refusing more than `limit` bytes with a 413.
+ * A larger body is read to its end and discarded (memory stays bounded), so the client, still
+ * sending, gets the 413 answer instead of a reset connection.
+ */
+export async function readBody(request: AsyncIterable<unknown>, bounds: BodyLimit = {}): Promise<Buffer> {
+  const limit = bounds.limit ?? MAX_REQUEST_BODY_BYTES;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     size += buffer.length;
-    if (size > limit) {
-      throw new LocalAwsError(413, 'RequestEntityTooLargeException', `request body exceeds ${limit} bytes`);
-    }
-    chunks.push(buffer);
+    if (size <= limit) chunks.push(buffer);
+  }
+  if (size > limit) {
+    throw new LocalAwsError(
+      413,
+      bounds.tooLargeCode ?? 'RequestEntityTooLargeException',
+      bounds.tooLargeMessage ?? `request body exceeds ${limit} bytes`,
+    );
   }
   return Buffer.concat(chunks);
 }
@@ -189,19 +218,33 @@ export function parseJsonObject(body: Buffer, errorCode: string): Record<string,
   return value;
 }
 
+/** A JSON answer with its length; no `body` sends an empty one (e.g. a 204). */
 export function sendJson(
-  response: LocalResponse,
+  response: JsonResponse,
   statusCode: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const payload = Buffer.from(JSON.stringify(body), 'utf8');
+  const payload = Buffer.from(body === undefined ? '' : JSON.stringify(body), 'utf8');
   response.writeHead(statusCode, {
     'content-type': 'application/json',
     'content-length': String(payload.length),
     ...headers,
   });
   response.end(payload);
+}
+
+/**
+ * A restJson1 error (Lex V2 runtime, Bedrock, API Gateway management): the SDK reads the error name
+ * from `x-amzn-errortype` and the text from the body's `message`.
+ */
+export function sendRestJsonError(response: JsonResponse, requestId: string, error: LocalAwsError): void {
+  sendJson(
+    response,
+    error.statusCode,
+    { message: error.message },
+    { 'x-amzn-requestid': requestId, 'x-amzn-errortype': error.code },
+  );
 }
 
 /** The `x-amzn-RequestId` every AWS answer carries. */

@@ -41,6 +41,7 @@ import {
   readBody,
   requestHost,
   sendJson,
+  sendRestJsonError,
   startLocalServer,
 } from './http';
 import { SignatureError, type SignedRequestInput, verifySignedRequest } from './sigv4';
@@ -671,14 +672,4 @@ function internalError(error: unknown): LocalAwsError {
   return new LocalAwsError(500, 'InternalServerException', 'internal error in the local Lex runtime', {
     cause: error,
   });
-}
-
-/** restJson1 errors: the SDK reads the error name from `x-amzn-ErrorType`. */
-function sendRestJsonError(response: LocalResponse, requestId: string, error: LocalAwsError): void {
-  sendJson(
-    response,
-    error.statusCode,
-    { message: error.message },
-    { 'x-amzn-requestid': requestId, 'x-amzn-errortype': error.code },
-  );
 }

@@ -3,7 +3,7 @@
  * static asset the page needs (registered by path). GET and HEAD only; everything else is 405.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './http';
 
 export interface WebAsset {
   contentType: string;
@@ -53,14 +53,7 @@ export async function startWebServer(
     response.end(request.method === 'HEAD' ? undefined : body);
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listen(server, options.port ?? 0, host);
   return {
     port,
     url: `http://${host}:${port}/`,

@@ -7,10 +7,18 @@
  * `agentRuntimeEndpoint` work unchanged, and a wrongly signed one fails like on AWS.
  */
 import { randomUUID } from 'node:crypto';
-import type * as http from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { createLogger, type Logger } from '../../../functions/shared/logger';
 import { CredentialStore } from '../credentials';
-import { isRecord, LocalAwsError, listenHttp1AndHttp2, MAX_REQUEST_BODY_BYTES } from '../http';
+import {
+  LocalAwsError,
+  type LocalRequest,
+  listenHttp1AndHttp2,
+  parseJsonObject,
+  readBody,
+  sendJson,
+  sendRestJsonError,
+} from '../http';
 import { KnowledgeBase } from '../knowledge-base/knowledge-base';
 import { SignatureError, verifySignedRequest } from '../sigv4';
 import { DEFAULT_BEHAVIOUR, type LocalBedrockBehaviour, mergeBehaviour } from './behaviour';
@@ -65,13 +73,10 @@ export const BEDROCK_SIGNING_SERVICE = 'bedrock';
 const MODEL_PATH = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
 const RETRIEVE_AND_GENERATE_STREAM_PATH = '/retrieveAndGenerateStream';
 
-/** What the handlers use of a request; both `http2.Http2ServerRequest` and `http.IncomingMessage`. */
-type Request = AsyncIterable<unknown> & {
-  readonly url?: string;
-  readonly method?: string;
-  readonly headers: http.IncomingHttpHeaders;
-};
-/** What the handlers use of a response; both `http2.Http2ServerResponse` and `http.ServerResponse`. */
+/**
+ * What the handlers use of a response; both `http2.Http2ServerResponse` and `http.ServerResponse`
+ * (their union's overloads do not combine, so the server narrows to this).
+ */
 interface Response {
   readonly headersSent: boolean;
   writeHead(statusCode: number, headers: Record<string, string>): unknown;
@@ -105,7 +110,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
   const stats = emptyStats();
   const running = new Set<AbortController>();
 
-  const onRequest = (request: Request, response: Response): void => {
+  const onRequest = (request: LocalRequest, response: Response): void => {
     const controller = new AbortController();
     running.add(controller);
     stats.requests += 1;
@@ -128,13 +133,13 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     handle(request, response, settings, context)
       .catch((error: unknown) => {
         settings.logger.error('request failed', { error });
-        if (!response.headersSent) sendError(response, randomUUID(), internalError(error));
+        if (!response.headersSent) sendRestJsonError(response, randomUUID(), internalError(error));
         else response.destroy();
       })
       .finally(() => running.delete(controller));
   };
   const server = await listenHttp1AndHttp2(
-    (request, response) => onRequest(request as Request, response as unknown as Response),
+    (request, response) => onRequest(request, response as unknown as Response),
     options.host ?? '127.0.0.1',
     options.port ?? 0,
   );
@@ -161,7 +166,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
 }
 
 async function handle(
-  request: Request,
+  request: LocalRequest,
   response: Response,
   settings: Settings,
   makeContext: (requestId: string) => OperationContext,
@@ -176,9 +181,9 @@ async function handle(
     if (request.method !== 'POST' || (!model && path !== RETRIEVE_AND_GENERATE_STREAM_PATH)) {
       throw new LocalAwsError(404, 'UnknownOperationException', `No operation for ${request.method} ${path}`);
     }
-    const body = await readBody(request);
+    const body = await readBody(request, { tooLargeCode: 'ValidationException' });
     await authenticate(request, path, query, body, settings);
-    const json = parseBody(body);
+    const json = parseJsonObject(body, 'SerializationException');
     const context = makeContext(requestId);
     if (model) {
       let modelId: string;
@@ -201,45 +206,12 @@ async function handle(
     }
     if (failure.statusCode >= 500) settings.logger.error('request failed', { requestId, error });
     else settings.logger.debug('request refused', { requestId, code: failure.code, reason: failure.message });
-    sendError(response, requestId, failure);
+    sendRestJsonError(response, requestId, failure);
   }
-}
-
-/** The whole body, bounded; works for HTTP/2 streams and HTTP/1.1 requests alike. */
-async function readBody(request: Request): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buffer.length;
-    if (size > MAX_REQUEST_BODY_BYTES) {
-      throw new LocalAwsError(
-        413,
-        'ValidationException',
-        `request body exceeds ${MAX_REQUEST_BODY_BYTES} bytes`,
-      );
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function parseBody(body: Buffer): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new LocalAwsError(400, 'SerializationException', 'Request body is not valid JSON', {
-      cause: error,
-    });
-  }
-  if (!isRecord(value))
-    throw new LocalAwsError(400, 'SerializationException', 'Request body must be a JSON object');
-  return value;
 }
 
 /** Headers as signed: HTTP/1.1 `host` or HTTP/2 `:authority` (other pseudo-headers dropped). */
-function signedHeaders(headers: http.IncomingHttpHeaders): Record<string, string | string[] | undefined> {
+function signedHeaders(headers: IncomingHttpHeaders): Record<string, string | string[] | undefined> {
   const out: Record<string, string | string[] | undefined> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (!name.startsWith(':') || name === ':authority') out[name] = value;
@@ -252,7 +224,7 @@ function signedHeaders(headers: http.IncomingHttpHeaders): Record<string, string
  * brief of this double asks; an unknown key or expired token keep their AWS error codes.
  */
 async function authenticate(
-  request: Request,
+  request: LocalRequest,
   path: string,
   query: URLSearchParams,
   body: Uint8Array,
@@ -287,18 +259,6 @@ function internalError(error: unknown): LocalAwsError {
   return new LocalAwsError(500, 'InternalServerException', 'The local Bedrock double failed.', {
     cause: error,
   });
-}
-
-/** A restJson error: `x-amzn-errortype` names the error, the body carries `message`. */
-function sendError(response: Response, requestId: string, error: LocalAwsError): void {
-  const payload = Buffer.from(JSON.stringify({ message: error.message }), 'utf8');
-  response.writeHead(error.statusCode, {
-    'content-type': 'application/json',
-    'content-length': String(payload.length),
-    'x-amzn-errortype': error.code,
-    'x-amzn-requestid': requestId,
-  });
-  response.end(payload);
 }
 
 /**
@@ -341,14 +301,7 @@ function streamingResponse(
     json(body, headers = {}) {
       ended = true;
       if (signal.aborted) return;
-      const payload = Buffer.from(JSON.stringify(body), 'utf8');
-      response.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': String(payload.length),
-        'x-amzn-requestid': requestId,
-        ...headers,
-      });
-      response.end(payload);
+      sendJson(response, 200, body, { 'x-amzn-requestid': requestId, ...headers });
     },
   };
 }

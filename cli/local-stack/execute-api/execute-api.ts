@@ -32,12 +32,12 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES } from '../../../functions/protocol/websocket';
 import { createLogger, type Logger } from '../../../functions/shared/logger';
 import { type CredentialStore, DEV_ACCOUNT_ID } from '../credentials';
+import { LocalAwsError, listen, readBody, sendJson, sendRestJsonError } from '../http';
 import { SignatureError, signedRequestInput, verifyPresignedRequest, verifySignedRequest } from '../sigv4';
 import { ExecuteApiError } from './errors';
 import {
@@ -223,14 +223,7 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
   });
   server.on('clientError', (_error, socket) => socket.destroy());
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listen(server, options.port ?? 0, host);
   api = { apiId, stage, domainName: `${host}:${port}` };
   logger.info('local execute-api listening', { webSocketUrl: `ws://${host}:${port}/${stage}`, apiId });
 
@@ -542,9 +535,15 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
       );
       return;
     }
-    const body = await readBody(request, MAX_REQUEST_BYTES);
-    if (body === undefined) {
-      sendError(response, 413, 'PayloadTooLargeException', 'Message too long');
+    let body: Buffer;
+    try {
+      body = await readBody(request, {
+        tooLargeCode: 'PayloadTooLargeException',
+        tooLargeMessage: 'Message too long',
+      });
+    } catch (error) {
+      if (!(error instanceof LocalAwsError)) throw error;
+      sendError(response, error.statusCode, error.code, error.message);
       return;
     }
     try {
@@ -589,16 +588,21 @@ export async function startExecuteApi(options: ExecuteApiOptions): Promise<Local
       stats.posts += 1;
       stats.postedBytes += body.length;
       sendToClient(connection, body, !isUtf8(body));
-      sendJson(response, 200);
+      sendJson(response, 200, undefined, { 'x-amzn-requestid': randomUUID() });
     } else if (method === 'GET') {
-      sendJson(response, 200, {
-        connectedAt: new Date(connection.origin.connectedAt).toISOString(),
-        identity: { sourceIp: connection.origin.sourceIp, userAgent: connection.origin.userAgent ?? '' },
-        lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
-      });
+      sendJson(
+        response,
+        200,
+        {
+          connectedAt: new Date(connection.origin.connectedAt).toISOString(),
+          identity: { sourceIp: connection.origin.sourceIp, userAgent: connection.origin.userAgent ?? '' },
+          lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+        },
+        { 'x-amzn-requestid': randomUUID() },
+      );
     } else {
       closeWith(connection, CLOSE_NORMAL, '');
-      sendJson(response, 204);
+      sendJson(response, 204, undefined, { 'x-amzn-requestid': randomUUID() });
     }
   }
 
@@ -669,9 +673,6 @@ class TokenBucket {
     return true;
   }
 }
-
-/** Bodies above this are refused before they are read (AWS refuses far earlier). */
-const MAX_REQUEST_BYTES = 1024 * 1024;
 
 function validateOptions(options: ExecuteApiOptions): void {
   for (const route of Object.values(options.config.routes)) {
@@ -803,41 +804,9 @@ function rejectUpgrade(
   socket.end(`${lines.join('\r\n')}\r\n\r\n${text}`);
 }
 
-function sendJson(response: ServerResponse, statusCode: number, body?: unknown): void {
-  const text = body === undefined ? '' : JSON.stringify(body);
-  response.writeHead(statusCode, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': randomUUID(),
-  });
-  response.end(text);
-}
-
+/** An `@connections` error the management API client raises as its typed exception. */
 function sendError(response: ServerResponse, statusCode: number, errorType: string, message: string): void {
-  const text = JSON.stringify({ message });
-  response.writeHead(statusCode, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': randomUUID(),
-    'x-amzn-errortype': errorType,
-  });
-  response.end(text);
-}
-
-/** The body, or undefined once it exceeds `limit` (the rest is discarded). */
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    request.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
+  sendRestJsonError(response, randomUUID(), new LocalAwsError(statusCode, errorType, message));
 }
 
 function splitUrl(url: string | undefined): { path: string; query: URLSearchParams } {
