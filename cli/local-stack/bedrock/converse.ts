@@ -5,10 +5,11 @@
  */
 import { isRecord, LocalAwsError } from '../http';
 import type { StreamExceptionType } from './behaviour';
-import { EVENT_STREAM_CONTENT_TYPE, encodeEvent, encodeException } from './event-stream';
+import { encodeEvent } from './event-stream';
 import { type AnswerPlan, emitAnswer, inputTokensOf, planAnswer } from './generation';
 import { resolveModelId } from './models';
 import type { OperationContext } from './operation-context';
+import { runEventStream } from './stream-lifecycle';
 
 export interface ConverseRequest {
   modelId: string;
@@ -100,15 +101,11 @@ export function parseConverseRequest(
 }
 
 /** The in-stream exception for the behaviour's `failWith`, with fields the SDK error carries. */
-function streamException(type: StreamExceptionType, tokensSent: number): Uint8Array {
-  const message = `The local model failed after ${tokensSent} tokens (failAfterTokens).`;
+function streamException(type: StreamExceptionType): { type: string; fields?: Record<string, unknown> } {
   if (type === 'modelStreamErrorException') {
-    return encodeException(type, message, {
-      originalStatusCode: 500,
-      originalMessage: 'local model failure',
-    });
+    return { type, fields: { originalStatusCode: 500, originalMessage: 'local model failure' } };
   }
-  return encodeException(type, message);
+  return { type };
 }
 
 /** HTTP status and error type a non-streaming Converse answers `failWith` with. */
@@ -135,56 +132,25 @@ export async function converseStream(
   const request = parseConverseRequest(rawModelId, body, context.knownModels);
   if (context.takeThrottle()) throw throttlingError();
   const answer = plan(context, request);
-  const { response, stats, behaviour } = context;
-  const log = context.logger.child({ requestId: context.requestId, operation: 'ConverseStream' });
-  response.open({ 'content-type': EVENT_STREAM_CONTENT_TYPE });
-  stats.streamsStarted += 1;
-  stats.activeStreams += 1;
-  try {
-    await response.send(encodeEvent('messageStart', { role: 'assistant' }));
-    const outcome = await emitAnswer({
-      plan: answer,
-      behaviour,
-      signal: response.signal,
-      startedAt: context.startedAt,
-      emit: (text, tokens) => {
-        stats.tokensSent += tokens;
-        return response.send(encodeEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text } }));
-      },
-    });
-    if (outcome.kind === 'aborted' || response.signal.aborted) {
-      stats.streamsAborted += 1;
-      log.info('client cancelled the stream; generation stopped', { tokensSent: outcome.tokensSent });
-      return;
-    }
-    if (outcome.kind === 'failed') {
-      stats.streamsFailed += 1;
-      log.info('stream ended with an in-stream exception', {
-        exceptionType: behaviour.failWith,
-        tokensSent: outcome.tokensSent,
-      });
-      await response.send(streamException(behaviour.failWith, outcome.tokensSent));
-      response.end();
-      return;
-    }
-    await response.send(encodeEvent('contentBlockStop', { contentBlockIndex: 0 }));
-    await response.send(encodeEvent('messageStop', { stopReason: answer.stopReason }));
-    await response.send(
+  await runEventStream(context, answer, {
+    operation: 'ConverseStream',
+    opening: [encodeEvent('messageStart', { role: 'assistant' })],
+    delta: (text) => encodeEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text } }),
+    exception: streamException,
+    closing: (tokensSent) => [
+      encodeEvent('contentBlockStop', { contentBlockIndex: 0 }),
+      encodeEvent('messageStop', { stopReason: answer.stopReason }),
       encodeEvent('metadata', {
         usage: {
           inputTokens: request.inputTokens,
-          outputTokens: outcome.tokensSent,
-          totalTokens: request.inputTokens + outcome.tokensSent,
+          outputTokens: tokensSent,
+          totalTokens: request.inputTokens + tokensSent,
         },
         metrics: { latencyMs: Date.now() - context.startedAt },
       }),
-    );
-    response.end();
-    stats.streamsCompleted += 1;
-    log.debug('stream completed', { tokensSent: outcome.tokensSent, stopReason: answer.stopReason });
-  } finally {
-    stats.activeStreams -= 1;
-  }
+    ],
+    completed: () => ({ stopReason: answer.stopReason }),
+  });
 }
 
 export async function converse(

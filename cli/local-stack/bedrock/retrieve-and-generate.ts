@@ -9,10 +9,11 @@ import { isRecord } from '../http';
 import type { KnowledgeBaseMatch } from '../knowledge-base/knowledge-base';
 import type { StreamExceptionType } from './behaviour';
 import { throttlingError, unknownModelError, validationError } from './converse';
-import { EVENT_STREAM_CONTENT_TYPE, encodeEvent, encodeException } from './event-stream';
-import { emitAnswer, inputTokensOf, planAnswer } from './generation';
+import { encodeEvent } from './event-stream';
+import { inputTokensOf, planAnswer } from './generation';
 import { resolveModelId } from './models';
 import type { OperationContext } from './operation-context';
+import { runEventStream } from './stream-lifecycle';
 
 export const SESSION_ID_HEADER = 'x-amzn-bedrock-knowledge-base-session-id';
 const KNOWLEDGE_BASE_ID = /^[0-9a-zA-Z]{10}$/;
@@ -128,50 +129,15 @@ export async function retrieveAndGenerateStream(
   });
   const matches = answer.matches.slice(0, request.numberOfResults);
   const sessionId = request.sessionId ?? randomUUID();
-  const { response, stats, behaviour } = context;
-  const log = context.logger.child({ requestId: context.requestId, operation: 'RetrieveAndGenerateStream' });
-  response.open({ 'content-type': EVENT_STREAM_CONTENT_TYPE, [SESSION_ID_HEADER]: sessionId });
-  stats.streamsStarted += 1;
-  stats.activeStreams += 1;
-  try {
-    const outcome = await emitAnswer({
-      plan: answer,
-      behaviour,
-      signal: response.signal,
-      startedAt: context.startedAt,
-      emit: (text, tokens) => {
-        stats.tokensSent += tokens;
-        return response.send(encodeEvent('output', { text }));
-      },
-    });
-    if (outcome.kind === 'aborted' || response.signal.aborted) {
-      stats.streamsAborted += 1;
-      log.info('client cancelled the stream; generation stopped', { tokensSent: outcome.tokensSent });
-      return;
-    }
-    if (outcome.kind === 'failed') {
-      stats.streamsFailed += 1;
-      const type = AGENT_EXCEPTION_TYPES[behaviour.failWith];
-      log.info('stream ended with an in-stream exception', {
-        exceptionType: type,
-        tokensSent: outcome.tokensSent,
-      });
-      await response.send(
-        encodeException(type, `The local model failed after ${outcome.tokensSent} tokens (failAfterTokens).`),
-      );
-      response.end();
-      return;
-    }
-    if (matches.length > 0) await response.send(encodeEvent('citation', citationEvent(answer.text, matches)));
-    if (request.hasGuardrail) await response.send(encodeEvent('guardrail', { action: 'NONE' }));
-    response.end();
-    stats.streamsCompleted += 1;
-    log.debug('stream completed', {
-      tokensSent: outcome.tokensSent,
-      inputTokens: inputTokensOf([request.question]),
-      citations: matches.length,
-    });
-  } finally {
-    stats.activeStreams -= 1;
-  }
+  await runEventStream(context, answer, {
+    operation: 'RetrieveAndGenerateStream',
+    headers: { [SESSION_ID_HEADER]: sessionId },
+    delta: (text) => encodeEvent('output', { text }),
+    exception: (failWith) => ({ type: AGENT_EXCEPTION_TYPES[failWith] }),
+    closing: () => [
+      ...(matches.length > 0 ? [encodeEvent('citation', citationEvent(answer.text, matches))] : []),
+      ...(request.hasGuardrail ? [encodeEvent('guardrail', { action: 'NONE' })] : []),
+    ],
+    completed: () => ({ inputTokens: inputTokensOf([request.question]), citations: matches.length }),
+  });
 }
