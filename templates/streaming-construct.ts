@@ -294,22 +294,57 @@ export class QnaStreaming extends Construct {
   private readonly routeThrottles: { routeKey: string; throttle: RouteThrottle; condition?: CfnCondition }[] =
     [];
 
+  /**
+   * Creates the resources in template order (the order of the template's `Resources`): log groups,
+   * session table, API, connection Lambda, routes, deployment and stage, publisher policy.
+   */
   constructor(scope: Construct, id: string, props: QnaStreamingProps) {
     super(scope, id);
     validateProps(props);
-    const stack = Stack.of(this);
     this.logHashKey = props.logHashKey;
 
-    // --- Logs -------------------------------------------------------------------------------
     const retention = retentionProperty(props.logRetentionDays ?? 30);
     this.accessLogGroup = new CfnLogGroup(this, STREAMING_IDS.accessLogs, { retentionInDays: retention });
     this.functionLogGroup = new CfnLogGroup(this, STREAMING_IDS.functionLogs, { retentionInDays: retention });
+    this.table = this.createSessionTable();
+    this.api = this.createApi(props.apiName);
+    const apiId = this.api.ref;
 
-    // --- Session table ----------------------------------------------------------------------
-    // QnABot's table exactly (key, billing, SSE, PITR, TTL), so the drop-in update leaves it as it
-    // is. Session, connection (`c#…`) and identity (`i#…`) items share the one key
-    // (functions/shared/session-table.ts): no sort key, no index.
-    this.table = new CfnTable(this, STREAMING_IDS.table, {
+    const tracing = props.tracing ?? false;
+    this.hasWildcardStatements =
+      tracing === true || (props.vpc !== undefined && props.vpc.enabled === undefined);
+    this.connectionRole = this.createConnectionRole(tracing, props.vpc);
+    this.connectionFunction = this.createConnectionFunction(props, tracing);
+    this.allowApiToInvokeConnectionFunction(apiId);
+
+    const routes = this.createRoutes(apiId);
+    this.createDeployment(apiId, routes);
+    this.stage = this.createStage(apiId, props);
+    this.addRouteThrottle(ROUTES.default, props.unknownActionThrottle ?? UNKNOWN_ACTION_THROTTLE_DEFAULTS);
+    // The stage is created or updated after every route and integration: in the drop-in update
+    // the routes QnABot lacked exist before `Prod` turns auto-deploy on, so its first automatic
+    // deployment includes them.
+    for (const resource of routes.all) this.stage.addResourceDependency(resource);
+
+    this.publisherPolicy = this.createPublisherPolicy(apiId);
+
+    const host = stageHost(apiId);
+    this.webSocketEndpoint = Fn.join('', ['wss://', host]);
+    this.callbackUrl = Fn.join('', ['https://', host]);
+    this.apiId = apiId;
+    this.tableName = this.table.ref;
+    this.tableArn = this.table.attrArn;
+    this.functionArn = this.connectionFunction.attrArn;
+    this.publisherPolicyArn = this.publisherPolicy.ref;
+  }
+
+  /**
+   * QnABot's table exactly (key, billing, SSE, PITR, TTL), so the drop-in update leaves it as it
+   * is. Session, connection (`c#…`) and identity (`i#…`) items share the one key
+   * (functions/shared/session-table.ts): no sort key, no index.
+   */
+  private createSessionTable(): CfnTable {
+    return new CfnTable(this, STREAMING_IDS.table, {
       billingMode: 'PAY_PER_REQUEST',
       attributeDefinitions: [{ attributeName: TABLE.partitionKey, attributeType: 'S' }],
       keySchema: [{ attributeName: TABLE.partitionKey, keyType: 'HASH' }],
@@ -317,21 +352,24 @@ export class QnaStreaming extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveSpecification: { attributeName: TABLE.ttlAttribute, enabled: true },
     });
+  }
 
-    // --- WebSocket API ----------------------------------------------------------------------
-    this.api = new CfnApi(this, STREAMING_IDS.api, {
-      name: props.apiName ?? `${stack.stackName}-streaming`,
+  /** The WebSocket API; a message's `action` picks its route. */
+  private createApi(name: string | undefined): CfnApi {
+    return new CfnApi(this, STREAMING_IDS.api, {
+      name: name ?? `${Stack.of(this).stackName}-streaming`,
       protocolType: 'WEBSOCKET',
       routeSelectionExpression: '$request.body.action',
       description: 'Streams LLM answers to chat clients word by word (qna-streaming).',
     });
-    const apiId = this.api.ref;
+  }
 
-    // --- Connection Lambda ------------------------------------------------------------------
-    const tracing = props.tracing ?? false;
-    const vpc = props.vpc;
-    this.hasWildcardStatements = tracing === true || (vpc !== undefined && vpc.enabled === undefined);
-    this.connectionRole = lambdaRole(this, STREAMING_IDS.role, {
+  /** The connection Lambda's role: the session table, its own logs, and X-Ray and VPC when chosen. */
+  private createConnectionRole(
+    tracing: boolean | CfnCondition,
+    vpc: QnaStreamingVpcProps | undefined,
+  ): CfnRole {
+    return lambdaRole(this, STREAMING_IDS.role, {
       description: 'Connection Lambda of the streaming WebSocket API: session table and its own logs only.',
       policyName: 'ConnectionFunction',
       logGroupArn: this.functionLogGroup.attrArn,
@@ -364,12 +402,15 @@ export class QnaStreaming extends Construct {
           : []),
       ],
     });
+  }
 
+  /** The connection Lambda ($connect, $disconnect, cancel, $default), configured by environment. */
+  private createConnectionFunction(props: QnaStreamingProps, tracing: boolean | CfnCondition): CfnFunction {
     const codeConfig = props.code.bind(this);
     if (!codeConfig.s3Location && codeConfig.inlineCode === undefined) {
       throw new StreamingTemplateError('QnaStreaming code must be an S3 or inline lambda.Code, not an image');
     }
-    this.connectionFunction = new CfnFunction(this, STREAMING_IDS.function, {
+    const connectionFunction = new CfnFunction(this, STREAMING_IDS.function, {
       description:
         'Registers and removes WebSocket connections of streaming sessions ($connect, $disconnect, cancel).',
       runtime: STREAMING_LAMBDA_RUNTIME,
@@ -388,35 +429,45 @@ export class QnaStreaming extends Construct {
             s3ObjectVersion: codeConfig.s3Location.objectVersion,
           }
         : { zipFile: codeConfig.inlineCode },
-      environment: {
-        variables: {
-          [ENV.tableName]: this.table.ref,
-          [ENV.identityBinding]: props.identityBinding ?? BINDING_DEFAULTS.identityBinding,
-          [ENV.maxSessionsPerIdentity]: numberString(
-            props.maxSessionsPerIdentity ?? BINDING_DEFAULTS.maxSessionsPerIdentity,
-          ),
-          [ENV.maxTabsPerSession]: numberString(
-            props.maxTabsPerSession ?? BINDING_DEFAULTS.maxTabsPerSession,
-          ),
-          [ENV.sessionTtlSeconds]: String(props.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS),
-          [ENV.logLevel]: props.logLevel ?? 'info',
-          ...this.logHashKeyEnvironment(),
-        },
-      },
+      environment: { variables: this.connectionEnvironment(props) },
       loggingConfig: { logGroup: this.functionLogGroup.ref },
       tracingConfig: { mode: toggleValue(tracing, 'Active', 'PassThrough') },
-      vpcConfig: vpcConfigProperty(vpc),
+      vpcConfig: vpcConfigProperty(props.vpc),
     });
-    props.code.bindToResource(this.connectionFunction);
+    props.code.bindToResource(connectionFunction);
+    return connectionFunction;
+  }
 
+  /** The connection Lambda's environment (names from functions/shared/constants.ts ENV). */
+  private connectionEnvironment(props: QnaStreamingProps): Record<string, string> {
+    return {
+      [ENV.tableName]: this.table.ref,
+      [ENV.identityBinding]: props.identityBinding ?? BINDING_DEFAULTS.identityBinding,
+      [ENV.maxSessionsPerIdentity]: numberString(
+        props.maxSessionsPerIdentity ?? BINDING_DEFAULTS.maxSessionsPerIdentity,
+      ),
+      [ENV.maxTabsPerSession]: numberString(props.maxTabsPerSession ?? BINDING_DEFAULTS.maxTabsPerSession),
+      [ENV.sessionTtlSeconds]: String(props.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS),
+      [ENV.logLevel]: props.logLevel ?? 'info',
+      ...this.logHashKeyEnvironment(),
+    };
+  }
+
+  /** Lets API Gateway call the connection Lambda, from the `Prod` stage of this API only. */
+  private allowApiToInvokeConnectionFunction(apiId: string): void {
     new CfnPermission(this, STREAMING_IDS.invokePermission, {
       action: 'lambda:InvokeFunction',
       functionName: this.connectionFunction.attrArn,
       principal: 'apigateway.amazonaws.com',
       sourceArn: executeApiArn(apiId, `/${STREAMING_STAGE_NAME}/*`),
     });
+  }
 
-    // --- Routes -----------------------------------------------------------------------------
+  /**
+   * The two integrations (the connection Lambda; `ping`'s MOCK) and the six routes: `$connect`
+   * (IAM-signed), `$disconnect`, `cancel` and `$default` on the Lambda, `ping` on the MOCK.
+   */
+  private createRoutes(apiId: string): StreamingRoutes {
     const connectionIntegration = new CfnIntegration(this, STREAMING_IDS.connectionIntegration, {
       apiId,
       integrationType: 'AWS_PROXY',
@@ -486,19 +537,42 @@ export class QnaStreaming extends Construct {
       operationName: 'Ping',
       target: Fn.join('/', ['integrations', pingIntegration.ref]),
     });
+    return {
+      connectRoute,
+      pingRoute,
+      all: [
+        connectRoute,
+        disconnectRoute,
+        cancelRoute,
+        defaultRoute,
+        defaultRouteResponse,
+        pingRoute,
+        connectionIntegration,
+        pingIntegration,
+      ],
+    };
+  }
 
-    // --- Deployment and stage -----------------------------------------------------------------
-    // The stage auto-deploys, so this explicit deployment serves nothing in a fresh stack. It is
-    // QnABot's `WebSocketDeployment` (same properties, same DependsOn), kept so that the drop-in
-    // update never deletes the deployment QnABot's `Prod` stage points to while that stage
-    // switches to auto-deploy: API Gateway refuses to delete a deployment an active stage uses.
+  /**
+   * The stage auto-deploys, so this explicit deployment serves nothing in a fresh stack. It is
+   * QnABot's `WebSocketDeployment` (same properties, same DependsOn), kept so that the drop-in
+   * update never deletes the deployment QnABot's `Prod` stage points to while that stage switches
+   * to auto-deploy: API Gateway refuses to delete a deployment an active stage uses.
+   */
+  private createDeployment(apiId: string, routes: StreamingRoutes): void {
     const deployment = new CfnDeployment(this, STREAMING_IDS.deployment, { apiId });
-    deployment.addResourceDependency(connectRoute);
-    deployment.addResourceDependency(pingRoute);
+    deployment.addResourceDependency(routes.connectRoute);
+    deployment.addResourceDependency(routes.pingRoute);
+  }
 
-    // Access logging of a WebSocket stage needs the region's API Gateway account CloudWatch role;
-    // the streaming template can create it (ConfigureApiGatewayAccount) but does not by default.
-    this.stage = new CfnStage(this, STREAMING_IDS.stage, {
+  /**
+   * `Prod`: auto-deployed, access-logged, throttled (stage default, and per route through
+   * `addRouteThrottle`). Access logging of a WebSocket stage needs the region's API Gateway account
+   * CloudWatch role; the streaming template can create it (ConfigureApiGatewayAccount) but does
+   * not by default.
+   */
+  private createStage(apiId: string, props: QnaStreamingProps): CfnStage {
+    return new CfnStage(this, STREAMING_IDS.stage, {
       apiId,
       stageName: STREAMING_STAGE_NAME,
       autoDeploy: true,
@@ -523,27 +597,14 @@ export class QnaStreaming extends Construct {
       },
       routeSettings: Lazy.any({ produce: () => this.renderRouteSettings() }),
     });
-    this.addRouteThrottle(ROUTES.default, props.unknownActionThrottle ?? UNKNOWN_ACTION_THROTTLE_DEFAULTS);
-    // The stage is created or updated after every route and integration: in the drop-in update
-    // the routes QnABot lacked exist before `Prod` turns auto-deploy on, so its first automatic
-    // deployment includes them.
-    for (const resource of [
-      connectRoute,
-      disconnectRoute,
-      cancelRoute,
-      defaultRoute,
-      defaultRouteResponse,
-      pingRoute,
-      connectionIntegration,
-      pingIntegration,
-    ]) {
-      this.stage.addResourceDependency(resource);
-    }
+  }
 
-    // --- Publisher policy -------------------------------------------------------------------
-    // Exactly what a publisher (fulfillment Lambda / QnABot hook) needs. Only POST: the publisher
-    // sends frames and never reads connection info (GET) or closes sockets (DELETE).
-    this.publisherPolicy = new CfnManagedPolicy(this, STREAMING_IDS.publisherPolicy, {
+  /**
+   * Exactly what a publisher (fulfillment Lambda / QnABot hook) needs. Only POST: the publisher
+   * sends frames and never reads connection info (GET) or closes sockets (DELETE).
+   */
+  private createPublisherPolicy(apiId: string): CfnManagedPolicy {
+    return new CfnManagedPolicy(this, STREAMING_IDS.publisherPolicy, {
       description: 'Lets a Lambda stream answers to the sockets of this streaming WebSocket API.',
       policyDocument: {
         Version: '2012-10-17',
@@ -565,23 +626,6 @@ export class QnaStreaming extends Construct {
         ],
       },
     });
-
-    const host = Fn.join('', [
-      apiId,
-      '.execute-api.',
-      Aws.REGION,
-      '.',
-      Aws.URL_SUFFIX,
-      '/',
-      STREAMING_STAGE_NAME,
-    ]);
-    this.webSocketEndpoint = Fn.join('', ['wss://', host]);
-    this.callbackUrl = Fn.join('', ['https://', host]);
-    this.apiId = apiId;
-    this.tableName = this.table.ref;
-    this.tableArn = this.table.attrArn;
-    this.functionArn = this.connectionFunction.attrArn;
-    this.publisherPolicyArn = this.publisherPolicy.ref;
   }
 
   /**
@@ -662,6 +706,19 @@ export class QnaStreaming extends Construct {
   private logHashKeyEnvironment(): Record<string, string> {
     return this.logHashKey === undefined ? {} : { [ENV.logHashKey]: this.logHashKey };
   }
+}
+
+/** The routes and integrations of the API: the deployment waits for two, the stage for all. */
+interface StreamingRoutes {
+  readonly connectRoute: CfnRoute;
+  readonly pingRoute: CfnRoute;
+  /** Every route, route response and integration, in the order the stage depends on them. */
+  readonly all: readonly CfnResource[];
+}
+
+/** `{api}.execute-api.{region}.{urlSuffix}/Prod`: the host and stage of both endpoints. */
+function stageHost(apiId: string): string {
+  return Fn.join('', [apiId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX, '/', STREAMING_STAGE_NAME]);
 }
 
 /**
