@@ -125,8 +125,112 @@ describe('Coalescer', () => {
     expect(emitted.length).toBeLessThanOrEqual(chunks / 5 + 1);
   });
 
+  it('emits at once when the buffer holds exactly maxBytes', () => {
+    // Prepare: 'a' goes out at once and opens a window
+    const { emitted, coalescer } = setup(250, 6);
+    coalescer.push('a');
+    // Act: 2 × 3-byte characters = 6 bytes, the limit
+    coalescer.push('日本');
+    // Assess
+    expect(emitted).toEqual([
+      { at: 0, text: 'a' },
+      { at: 0, text: '日本' },
+    ]);
+    expect(coalescer.pending).toBe('');
+  });
+
+  it('text pushed in a window waits for that window only, even after a flush mid-window and more text', () => {
+    // Prepare: 'a' at 0; 'b' at 100 and 'c' at 120 wait for 250
+    const { clock, emitted, coalescer } = setup(250);
+    coalescer.push('a');
+    clock.advance(100);
+    coalescer.push('b');
+    clock.advance(20);
+    coalescer.push('c');
+    // Act: flush at 130, then 'd' at 150 must wait one window from the flush (380)
+    clock.advance(10);
+    coalescer.flush();
+    clock.advance(20);
+    coalescer.push('d');
+    clock.advance(1000);
+    // Assess: no emit at 250 (no timer of the earlier pushes left behind)
+    expect(emitted).toEqual([
+      { at: 0, text: 'a' },
+      { at: 130, text: 'bc' },
+      { at: 380, text: 'd' },
+    ]);
+  });
+
+  it('counts its emits', () => {
+    // Prepare
+    const { clock, emitted, coalescer } = setup(250);
+    // Act: one at once, one when the window closes, one by flush
+    coalescer.push('a');
+    coalescer.push('b');
+    clock.advance(250);
+    coalescer.push('c');
+    coalescer.push('d');
+    coalescer.flush();
+    // Assess
+    expect(emitted.map((e) => e.text)).toEqual(['a', 'b', 'cd']);
+    expect(coalescer.emits).toBe(3);
+  });
+
+  it('ignores empty text: it neither emits nor opens a window', () => {
+    // Prepare
+    const { clock, emitted, coalescer } = setup(250);
+    // Act
+    coalescer.push('');
+    coalescer.push('first');
+    // Assess: 'first' is still the first text, so it goes out at once
+    expect(emitted).toEqual([{ at: 0, text: 'first' }]);
+    clock.advance(1000);
+    expect(coalescer.emits).toBe(1);
+  });
+
+  it('dispose drops the buffered text and its timer: nothing more goes out, even after the window', () => {
+    // Prepare: 'b' waits for the window
+    const { clock, emitted, coalescer } = setup(250);
+    coalescer.push('a');
+    coalescer.push('b');
+    // Act
+    coalescer.dispose();
+    clock.advance(1000);
+    coalescer.flush();
+    // Assess
+    expect(emitted.map((e) => e.text)).toEqual(['a']);
+    expect(coalescer.pending).toBe('');
+  });
+
+  it('dispose before anything was pushed, and twice, is harmless', () => {
+    const { clock, emitted, coalescer } = setup(250);
+    coalescer.dispose();
+    coalescer.dispose();
+    coalescer.push('x');
+    clock.advance(1000);
+    expect(emitted).toEqual([{ at: 0, text: 'x' }]);
+  });
+
+  it('accepts the smallest settings: window 0 emits every push at once, maxBytes 1 every byte', () => {
+    // Prepare
+    const zeroWindow = setup(0, 4096);
+    const oneByte = setup(250, 1);
+    // Act
+    for (const text of ['a', 'b', 'c']) {
+      zeroWindow.coalescer.push(text);
+      oneByte.coalescer.push(text);
+    }
+    // Assess
+    expect(zeroWindow.emitted.map((e) => e.text)).toEqual(['a', 'b', 'c']);
+    expect(oneByte.emitted.map((e) => e.text)).toEqual(['a', 'b', 'c']);
+  });
+
   it('rejects a nonsensical configuration with the bad value in the message', () => {
-    expect(() => new Coalescer({ windowMs: -1, maxBytes: 10, emit: () => undefined })).toThrow(/-1/);
-    expect(() => new Coalescer({ windowMs: 10, maxBytes: 0, emit: () => undefined })).toThrow(/0/);
+    expect(() => new Coalescer({ windowMs: -1, maxBytes: 10, emit: () => undefined })).toThrow(
+      new RangeError('windowMs must be ≥ 0, got -1'),
+    );
+    expect(() => new Coalescer({ windowMs: 10, maxBytes: 0, emit: () => undefined })).toThrow(
+      new RangeError('maxBytes must be ≥ 1, got 0'),
+    );
   });
 });

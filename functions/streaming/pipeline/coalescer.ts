@@ -48,7 +48,7 @@ export class Coalescer {
   push(text: string): void {
     if (!text) return;
     this.buffer += text;
-    this.bufferBytes += Buffer.byteLength(text, 'utf8');
+    this.bufferBytes += Buffer.byteLength(text);
     const now = this.clock.now();
     const dueAt = this.lastEmitAt === undefined ? now : this.lastEmitAt + this.windowMs;
     if (now >= dueAt || this.bufferBytes >= this.maxBytes) {
