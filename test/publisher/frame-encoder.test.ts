@@ -1,6 +1,6 @@
-import type { DeltaFrame, Frame } from '../../functions/protocol/frames';
+import type { Citation, DeltaFrame, Frame } from '../../functions/protocol/frames';
 import { MAX_FRAME_BYTES } from '../../functions/protocol/websocket';
-import { ConnectionEncoder } from '../../functions/streaming/pipeline/frame-encoder';
+import { ConnectionEncoder, fitCitation } from '../../functions/streaming/pipeline/frame-encoder';
 import { END_OF_TEXT_MARKER } from '../../functions/streaming/pipeline/text-protocol';
 import { splitText } from '../../functions/streaming/pipeline/text-split';
 
@@ -141,5 +141,132 @@ describe('ConnectionEncoder', () => {
       code: 'ModelStreamErrorException',
       message: 'boom',
     });
+  });
+});
+
+describe('ConnectionEncoder limits', () => {
+  const parse = (message: string) => JSON.parse(message) as Frame;
+
+  it('json protocol: an error message is sent whole when it fits, cut to the frame limit when not, empty when empty', () => {
+    // Prepare
+    const encoder = new ConnectionEncoder('json', 't');
+    const fits = 'the model stopped: '.repeat(20);
+    const huge = 'é'.repeat(40_000);
+    // Act
+    const [whole, cut, empty] = [fits, huge, ''].map(
+      (message) => encoder.encode({ kind: 'error', code: 'E', message })[0] ?? '',
+    );
+    // Assess
+    expect(parse(whole)).toMatchObject({ type: 'error', code: 'E', message: fits });
+    expect(bytes(cut)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+    expect(bytes(cut)).toBeGreaterThan(MAX_FRAME_BYTES - 20);
+    const cutMessage = (parse(cut) as { message: string }).message;
+    expect(huge.startsWith(cutMessage)).toBe(true);
+    expect(parse(empty)).toEqual({ v: 1, type: 'error', turnId: 't', seq: 2, code: 'E', message: '' });
+  });
+
+  it('json protocol: an end frame leaves out what is not known', () => {
+    const encoder = new ConnectionEncoder('json', 't');
+    const [message] = encoder.encode({ kind: 'end', stopReason: 'cancelled', totalMs: 7 });
+    expect(JSON.parse(message ?? '')).toEqual({
+      v: 1,
+      type: 'end',
+      turnId: 't',
+      seq: 0,
+      stopReason: 'cancelled',
+      totalMs: 7,
+    });
+  });
+
+  it('json protocol: a delta frame is filled to the limit, not beyond (JSON escapes counted)', () => {
+    // Prepare: 2 bytes per quote once escaped
+    const encoder = new ConnectionEncoder('json', 'turn', 200);
+    const text = '"'.repeat(300);
+    // Act
+    const messages = encoder.encode({ kind: 'text', text });
+    // Assess: every frame ≤ 200 bytes and all but the last within a seq's digits of it
+    expect(messages.map((m) => (parse(m) as DeltaFrame).text).join('')).toBe(text);
+    for (const message of messages) expect(bytes(message)).toBeLessThanOrEqual(200);
+    for (const message of messages.slice(0, -1)) expect(bytes(message)).toBeGreaterThanOrEqual(190);
+  });
+
+  it('text protocol: messages are filled to the limit in UTF-8 bytes', () => {
+    const encoder = new ConnectionEncoder('text', 'turn', 100);
+    const messages = encoder.encode({ kind: 'text', text: 'é'.repeat(120) });
+    expect(messages.map(bytes)).toEqual([100, 100, 40]);
+  });
+
+  it('json protocol: packs as many citations per frame as fit, none over the limit', () => {
+    // Prepare: 60 small citations, 400-byte frames
+    const encoder = new ConnectionEncoder('json', 't', 400);
+    const citations = Array.from({ length: 60 }, (_, i) => ({ sources: [{ title: `doc ${i}` }] }));
+    // Act
+    const messages = encoder.encode({ kind: 'citations', citations });
+    // Assess: all of them, in order; each frame ≤ 400 and the next citation would not have fit
+    const frames = messages.map(parse);
+    expect(frames.flatMap((f) => (f.type === 'citation' ? f.citations : []))).toEqual(citations);
+    for (const [index, message] of messages.entries()) {
+      expect(bytes(message)).toBeLessThanOrEqual(400);
+      const next = (frames[index + 1] as { citations: unknown[] } | undefined)?.citations[0];
+      if (next) expect(bytes(message) + bytes(JSON.stringify(next)) + 1).toBeGreaterThan(400 - 10);
+    }
+  });
+});
+
+describe('fitCitation', () => {
+  const size = (citation: Citation) => bytes(JSON.stringify(citation)) + 1;
+
+  it('returns a citation that fits as it is', () => {
+    const citation = { text: 'x', sources: [{ title: 't', uri: 'u', excerpt: 'e' }] };
+    expect(fitCitation(citation, size(citation))).toBe(citation);
+  });
+
+  it('cuts long text, excerpts and titles with an ellipsis (never inside a character), keeping uris', () => {
+    // Prepare
+    const citation = {
+      text: '文'.repeat(3000),
+      sources: [
+        { title: 'T'.repeat(5000), uri: 'https://example.com/a', excerpt: '😀'.repeat(3000) },
+        { uri: 'https://example.com/b' },
+      ],
+    };
+    // Act
+    const fitted = fitCitation(citation, 6000);
+    // Assess
+    expect(size(fitted)).toBeLessThanOrEqual(6000);
+    expect(fitted.text?.endsWith('…')).toBe(true);
+    expect(citation.text.startsWith(fitted.text?.slice(0, -1) ?? 'x')).toBe(true);
+    const [first, second] = fitted.sources;
+    expect(first?.uri).toBe('https://example.com/a');
+    expect(first?.title?.endsWith('…')).toBe(true);
+    expect(first?.excerpt?.endsWith('…')).toBe(true);
+    expect(hasLoneSurrogate(first?.excerpt ?? '')).toBe(false);
+    expect(second).toEqual({ uri: 'https://example.com/b' });
+    // the input is not changed
+    expect(citation.text).toHaveLength(3000);
+  });
+
+  it('cuts no more than needed: a little too long keeps most of its text', () => {
+    const citation = { sources: [{ excerpt: 'a'.repeat(3000) }] };
+    const fitted = fitCitation(citation, 2500);
+    expect(size(fitted)).toBeLessThanOrEqual(2500);
+    expect(fitted.sources[0]?.excerpt?.length).toBeGreaterThan(2000);
+  });
+
+  it('drops trailing sources when cut texts still do not fit, then gives an empty citation', () => {
+    // Prepare: 10 sources of long uris (uris are never cut)
+    const citation = {
+      text: 'short',
+      sources: Array.from({ length: 10 }, (_, i) => ({ uri: `https://example.com/${i}/${'p'.repeat(100)}` })),
+    };
+    // Act
+    const fitted = fitCitation(citation, 400);
+    const tiny = fitCitation(citation, 20);
+    // Assess
+    expect(size(fitted)).toBeLessThanOrEqual(400);
+    expect(fitted.text).toBe('short');
+    expect(fitted.sources).toEqual(citation.sources.slice(0, fitted.sources.length));
+    expect(fitted.sources.length).toBeGreaterThan(0);
+    expect(tiny).toEqual({ sources: [] });
   });
 });

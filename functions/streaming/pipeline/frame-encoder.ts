@@ -60,11 +60,9 @@ export class ConnectionEncoder {
       case 'citations':
         return this.citationFrames(item.citations);
       case 'end': {
-        const end: Record<string, unknown> = { type: 'end', stopReason: item.stopReason };
-        if (item.usage) end.usage = item.usage;
-        if (item.ttftMs !== undefined) end.ttftMs = item.ttftMs;
-        end.totalMs = item.totalMs;
-        return [this.frame(end)];
+        // stopReason, usage and ttftMs when known, totalMs (an absent field is left out by JSON)
+        const { kind: _, ...fields } = item;
+        return [this.frame({ type: 'end', ...fields })];
       }
       case 'error': {
         const room = this.maxBytes - this.envelopeBytes({ type: 'error', code: item.code, message: '' });
@@ -107,7 +105,8 @@ export class ConnectionEncoder {
     for (const original of citations) {
       const citation = fitCitation(original, room);
       const size = bytes(JSON.stringify(citation)) + 1; // + the comma between array items
-      if (batch.length > 0 && batchBytes + size > room) {
+      // fitCitation made each citation fit a frame alone, so a full batch is never empty
+      if (batchBytes + size > room) {
         messages.push(this.frame({ type: 'citation', citations: batch }));
         batch = [];
         batchBytes = 0;
