@@ -14,19 +14,22 @@ import { createLogger, type Logger } from '../../functions/shared/logger';
 import { STREAMING_PARAMETERS } from '../../templates/streaming-stack';
 import { cachedSynthTemplates } from '../../templates/synth-templates';
 import { LOCAL_MODEL_ID, type LocalBedrock, type LocalBedrockBehaviour, startLocalBedrock } from './bedrock';
-import { singleResourceId, type TemplateJson, templateFunctions } from './cloudformation/template-values';
+import { applyTemplateParameters, type CfnTemplate } from './cloudformation/evaluator';
+import {
+  overrideFunctionEnvironment,
+  singleResourceId,
+  templateFunctions,
+} from './cloudformation/template-resources';
 import { type LocalCognitoIdentity, startLocalCognitoIdentity } from './cognito-identity';
 import { CredentialStore, DEV_CREDENTIALS, devIdentity } from './credentials';
 import { type DemoBundle, serveDemo } from './demo-page';
 import { createTableInputFromTemplate, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb';
 import type { LocalEndpoints } from './endpoints';
 import {
-  applyTemplateParameters,
   type ConnectionsFault,
   type ConnectionsRequest,
   gatewayConfigFromTemplate,
   type LocalExecuteApi,
-  overrideFunctionEnvironment,
   startExecuteApi,
   type WebSocketLambda,
 } from './execute-api';
@@ -105,7 +108,7 @@ export interface LocalStack {
   lex: LocalLexRuntime;
   web: LocalWebServer;
   /** The synthesized streaming template the gateway and the Lambdas were configured from. */
-  template: TemplateJson;
+  template: CfnTemplate;
   /** The demo page's bundle (absent with `demo: false`). */
   demo?: DemoBundle;
   stop(): Promise<void>;
@@ -144,7 +147,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     // The ask Lambda (EnableDirectAsk=TRUE) answers with the same model as the fulfillment Lambda.
-    const template = applyTemplateParameters(cachedSynthTemplates().streaming as TemplateJson, {
+    const template = applyTemplateParameters(cachedSynthTemplates().streaming as unknown as CfnTemplate, {
       [STREAMING_PARAMETERS.directAskModelId]: options.modelId ?? LOCAL_MODEL_ID,
       ...options.parameters,
     });
@@ -198,7 +201,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tableLogicalId = singleResourceId(template, 'AWS::DynamoDB::Table');
     const running: Record<string, LocalLambda> = {};
     const lambdas: Record<string, WebSocketLambda> = {};
-    for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+    for (const [logicalId, resource] of Object.entries(template.Resources)) {
       if (resource.Type !== 'AWS::Lambda::Function') continue;
       lambdas[logicalId] = (event) =>
         running[logicalId]?.invoke(event) ??

@@ -18,6 +18,13 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { TEMPLATE_KEY_PREFIX } from '../../cli/build-artifacts';
+import {
+  CfnEvaluator,
+  type CfnTemplate,
+  parameterValueProblems,
+  referencedLogicalIds,
+  resolveParameterString,
+} from '../../cli/local-stack/cloudformation/evaluator';
 import { ROUTES } from '../../functions/protocol/websocket';
 import {
   QNABOT_SHARED_IDS,
@@ -28,13 +35,6 @@ import {
 } from '../../templates';
 import { LAMBDA_KEY_PREFIX } from '../../templates/lambda-assets';
 import { TEST_ASSET_KEYS } from '../templates/asset-keys';
-import {
-  CfnEvaluator,
-  type CfnTemplate,
-  parameterValueProblems,
-  referencedLogicalIds,
-  resolveParameterString,
-} from '../templates/cfn-evaluator';
 
 // Prepare (once per file): the shipped streaming template, with fixed Lambda keys.
 const synthesized = synthTemplates({ assetKeys: TEST_ASSET_KEYS });

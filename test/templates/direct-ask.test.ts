@@ -7,6 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  CfnEvaluator,
+  type CfnTemplate,
+  referencedLogicalIds,
+} from '../../cli/local-stack/cloudformation/evaluator';
 import { ROUTES } from '../../functions/protocol/websocket';
 import { ENV } from '../../functions/shared/constants';
 import {
@@ -17,7 +22,6 @@ import {
   synthTemplates,
 } from '../../templates';
 import { TEST_ASSET_KEYS } from './asset-keys';
-import { CfnEvaluator, type CfnTemplate, referencedLogicalIds } from './cfn-evaluator';
 
 // Prepare (once per file).
 const synthesized = synthTemplates({ assetKeys: TEST_ASSET_KEYS });

@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CfnEvaluator, type CfnTemplate } from '../../cli/local-stack/cloudformation/evaluator';
 import { metricsLine } from '../../functions/streaming/pipeline/metrics';
 import { MONITORING_OUTPUTS, PUBLISHER_SERVICES, synthTemplates } from '../../templates';
 import { TEST_ASSET_KEYS } from './asset-keys';
-import { CfnEvaluator, type CfnTemplate } from './cfn-evaluator';
 
 // Prepare (once per file): the template, and one EMF line as the publisher writes it.
 const json = synthTemplates({ assetKeys: TEST_ASSET_KEYS }).streaming as unknown as CfnTemplate;

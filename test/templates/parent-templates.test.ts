@@ -1,14 +1,14 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { PUBLISHER_DEFAULTS, readLogHashKey, readPublisherConfig } from '../../functions/shared/config';
-import { ENV } from '../../functions/shared/constants';
-import { PARENT_NAMES, STREAMING_OUTPUTS, synthTemplates } from '../../templates';
-import { TEST_ASSET_KEYS } from './asset-keys';
 import {
   CfnEvaluator,
   type CfnTemplate,
   referencedLogicalIds,
   resolveParameterString,
-} from './cfn-evaluator';
+} from '../../cli/local-stack/cloudformation/evaluator';
+import { PUBLISHER_DEFAULTS, readLogHashKey, readPublisherConfig } from '../../functions/shared/config';
+import { ENV } from '../../functions/shared/constants';
+import { PARENT_NAMES, STREAMING_OUTPUTS, synthTemplates } from '../../templates';
+import { TEST_ASSET_KEYS } from './asset-keys';
 
 // Prepare (once per file).
 const FULFILLMENT_KEY = TEST_ASSET_KEYS.fulfillment;

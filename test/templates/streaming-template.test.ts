@@ -1,4 +1,10 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import {
+  CfnEvaluator,
+  type CfnTemplate,
+  parameterValueProblems,
+  resolveParameterString,
+} from '../../cli/local-stack/cloudformation/evaluator';
 import { ROUTES } from '../../functions/protocol/websocket';
 import { readLogHashKey } from '../../functions/shared/config';
 import {
@@ -9,12 +15,6 @@ import {
 } from '../../functions/shared/constants';
 import { ACCESS_LOG_FORMAT, STREAMING_OUTPUTS, synthTemplates } from '../../templates';
 import { TEST_ASSET_KEYS } from './asset-keys';
-import {
-  CfnEvaluator,
-  type CfnTemplate,
-  parameterValueProblems,
-  resolveParameterString,
-} from './cfn-evaluator';
 
 // Prepare (once per file): synthesize with fixed Lambda keys, so this file never bundles.
 const CONNECTION_KEY = TEST_ASSET_KEYS.connection;

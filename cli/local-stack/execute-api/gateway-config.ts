@@ -4,7 +4,7 @@
  * authorization types and stage that AWS would deploy.
  */
 
-import { applyTemplateParameters } from '../cloudformation/template-parameters';
+import { applyTemplateParameters, type CfnTemplate } from '../cloudformation/evaluator';
 import { ExecuteApiError } from './errors';
 
 export type AuthorizationType = 'NONE' | 'AWS_IAM' | 'CUSTOM' | 'JWT';
@@ -53,12 +53,6 @@ export interface GatewayConfig {
   routes: Record<string, GatewayRoute>;
 }
 
-export interface CfnTemplate {
-  Parameters?: Record<string, { Type?: string; Default?: unknown; AllowedValues?: unknown[] }>;
-  Conditions?: Record<string, unknown>;
-  Resources?: Record<string, { Type: string; Condition?: string; Properties?: Record<string, unknown> }>;
-}
-
 export interface GatewayConfigOptions {
   /** Which AWS::ApiGatewayV2::Api when the template has several. */
   apiLogicalId?: string;
@@ -78,7 +72,7 @@ const INTEGRATION_TYPES: readonly IntegrationType[] = ['AWS_PROXY', 'MOCK', 'AWS
 const AUTHORIZATION_TYPES: readonly AuthorizationType[] = ['NONE', 'AWS_IAM', 'CUSTOM', 'JWT'];
 
 export function gatewayConfigFromTemplate(
-  template: CfnTemplate,
+  template: Partial<CfnTemplate>,
   options: GatewayConfigOptions = {},
 ): GatewayConfig {
   // Resources under a false condition do not exist on AWS, so they are not served here either.

@@ -1,8 +1,5 @@
-export {
-  applyTemplateParameters,
-  overrideFunctionEnvironment,
-  type ParameterizedTemplate,
-} from '../cloudformation/template-parameters';
+export { applyTemplateParameters, TemplateError } from '../cloudformation/evaluator';
+export { overrideFunctionEnvironment } from '../cloudformation/template-resources';
 export { ExecuteApiError } from './errors';
 export {
   type ApiInfo,
@@ -26,7 +23,6 @@ export {
 } from './execute-api';
 export {
   type AuthorizationType,
-  type CfnTemplate,
   type GatewayConfig,
   type GatewayConfigOptions,
   type GatewayIntegration,

@@ -1,10 +1,14 @@
 /**
- * A tiny CloudFormation evaluator for tests: given parameter values it decides the conditions
- * (Fn::Equals / Not / And / Or / Condition, with Ref to parameters and Fn::Join of list parameters),
- * drops resources and outputs whose condition is false, and resolves Fn::If and AWS::NoValue in
- * what remains. Everything else (GetAtt, Ref to resources, pseudo parameters) is left as written,
- * so the result shows exactly what CloudFormation would try to create.
+ * The one CloudFormation evaluator of the repo, for the local stack and the template tests alike:
+ * given parameter values it decides the Conditions (Fn::Equals / Not / And / Or / Condition over
+ * literals, `Ref` to parameters and `Fn::Join`, including of CommaDelimitedList parameters), drops
+ * resources and outputs whose condition is false, and resolves `Fn::If` and `AWS::NoValue` in what
+ * remains. Everything else (GetAtt, Ref to resources, pseudo parameters) is left as written, so the
+ * result shows exactly what CloudFormation would try to create. Around it: checking parameter
+ * values as CloudFormation does, resolving a string-valued expression, and listing the logical ids
+ * an expression references.
  */
+import { QnaStreamingError } from '../../../functions/protocol/errors';
 
 type Json = unknown;
 type JsonObject = Record<string, Json>;
@@ -22,14 +26,31 @@ export interface CfnParameterDeclaration {
   MaxLength?: number;
 }
 
+/** A resource (a type literal, so it reads as a plain `Record<string, unknown>` too). */
+export type CfnResource = {
+  Type: string;
+  Condition?: string;
+  Properties?: JsonObject;
+  Metadata?: JsonObject;
+};
+
+/**
+ * The sections of a template the evaluator reads (a synthesized template cast to this). Functions
+ * that also take a template without resources, or parsed JSON, accept `Partial<CfnTemplate>`.
+ */
 export interface CfnTemplate {
   Parameters?: Record<string, CfnParameterDeclaration>;
   Conditions?: Record<string, Json>;
-  Resources: Record<
-    string,
-    { Type: string; Condition?: string; Properties?: JsonObject; Metadata?: JsonObject }
-  >;
+  Resources: Record<string, CfnResource>;
   Outputs?: Record<string, { Value: Json; Condition?: string }>;
+}
+
+/** A template the evaluator cannot evaluate, or parameter values it does not declare or allow. */
+export class TemplateError extends QnaStreamingError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TemplateError';
+  }
 }
 
 /** Marker for a removed value (AWS::NoValue). */
@@ -47,12 +68,18 @@ function singleKey(value: JsonObject): string | undefined {
 export class CfnEvaluator {
   private readonly conditionCache = new Map<string, boolean>();
 
+  /** `parameters`: values by name (others keep their Default); an undeclared name is an error. */
   constructor(
-    private readonly template: CfnTemplate,
-    private readonly parameters: Record<string, string>,
+    private readonly template: Partial<CfnTemplate>,
+    private readonly parameters: Record<string, string> = {},
   ) {
+    const declared = template.Parameters ?? {};
     for (const name of Object.keys(parameters)) {
-      if (!template.Parameters?.[name]) throw new Error(`Template has no parameter ${name}`);
+      if (!declared[name]) {
+        throw new TemplateError(
+          `template has no parameter ${name} (parameters: ${Object.keys(declared).join(', ') || 'none'})`,
+        );
+      }
     }
   }
 
@@ -61,8 +88,9 @@ export class CfnEvaluator {
     const given = this.parameters[name];
     if (given !== undefined) return given;
     const declared = this.template.Parameters?.[name];
-    if (!declared) throw new Error(`Ref to unknown parameter ${name}`);
-    if (declared.Default === undefined) throw new Error(`Parameter ${name} has no value and no default`);
+    if (!declared) throw new TemplateError(`Ref to unknown parameter ${name}`);
+    if (declared.Default === undefined)
+      throw new TemplateError(`parameter ${name} has no value and no default`);
     return String(declared.Default);
   }
 
@@ -70,16 +98,15 @@ export class CfnEvaluator {
     const cached = this.conditionCache.get(name);
     if (cached !== undefined) return cached;
     const expression = this.template.Conditions?.[name];
-    if (expression === undefined) throw new Error(`Unknown condition ${name}`);
+    if (expression === undefined) throw new TemplateError(`unknown condition ${name}`);
     const result = this.evaluateBoolean(expression);
     this.conditionCache.set(name, result);
     return result;
   }
 
   private evaluateBoolean(expression: Json): boolean {
-    if (!isObject(expression)) throw new Error(`Not a condition expression: ${JSON.stringify(expression)}`);
-    const fn = singleKey(expression);
-    const args = fn === undefined ? undefined : expression[fn];
+    const fn = isObject(expression) ? singleKey(expression) : undefined;
+    const args = fn === undefined ? undefined : (expression as JsonObject)[fn];
     switch (fn) {
       case 'Condition':
         return this.condition(String(args));
@@ -94,7 +121,7 @@ export class CfnEvaluator {
         return this.scalar(left) === this.scalar(right);
       }
       default:
-        throw new Error(`Unsupported condition function ${JSON.stringify(expression)}`);
+        throw new TemplateError(`unsupported condition ${JSON.stringify(expression)}`);
     }
   }
 
@@ -107,7 +134,7 @@ export class CfnEvaluator {
       const list = Array.isArray(parts) ? parts.map((part) => this.scalar(part)) : this.list(parts);
       return list.join(separator);
     }
-    throw new Error(`Unsupported value in a condition: ${JSON.stringify(value)}`);
+    throw new TemplateError(`unsupported value in a condition: ${JSON.stringify(value)}`);
   }
 
   /** A CommaDelimitedList parameter as a list (empty string → []). */
@@ -116,7 +143,7 @@ export class CfnEvaluator {
       const raw = this.parameter(value.Ref);
       return raw === '' ? [] : raw.split(',');
     }
-    throw new Error(`Unsupported list value: ${JSON.stringify(value)}`);
+    throw new TemplateError(`unsupported list value: ${JSON.stringify(value)}`);
   }
 
   /** Resolves Fn::If and AWS::NoValue; keeps every other intrinsic as written. */
@@ -138,20 +165,54 @@ export class CfnEvaluator {
     return out;
   }
 
+  /** The entries (resources or outputs) CloudFormation would create, with conditions applied. */
+  kept<V extends { Condition?: string }>(entries: Record<string, V> | undefined): Record<string, V> {
+    const out: Record<string, V> = {};
+    for (const [id, entry] of Object.entries(entries ?? {})) {
+      if (entry.Condition !== undefined && !this.condition(entry.Condition)) continue;
+      out[id] = this.resolve(entry) as V;
+    }
+    return out;
+  }
+
   /** The resources and outputs CloudFormation would create, with conditions applied. */
   effective(): { resources: Record<string, JsonObject>; outputs: Record<string, JsonObject> } {
-    const resources: Record<string, JsonObject> = {};
-    for (const [id, resource] of Object.entries(this.template.Resources)) {
-      if (resource.Condition !== undefined && !this.condition(resource.Condition)) continue;
-      resources[id] = this.resolve(resource) as JsonObject;
-    }
-    const outputs: Record<string, JsonObject> = {};
-    for (const [id, output] of Object.entries(this.template.Outputs ?? {})) {
-      if (output.Condition !== undefined && !this.condition(output.Condition)) continue;
-      outputs[id] = this.resolve(output) as JsonObject;
-    }
-    return { resources, outputs };
+    return {
+      resources: this.kept(this.template.Resources) as Record<string, JsonObject>,
+      outputs: this.kept(this.template.Outputs) as Record<string, JsonObject>,
+    };
   }
+}
+
+/**
+ * A copy of `template` as CloudFormation would deploy it with `values` (other parameters keep
+ * their defaults): the values are checked against the declared parameters (name, AllowedValues),
+ * resources and outputs whose condition is false are left out, and `Fn::If` / `AWS::NoValue` are
+ * resolved in what remains. The chosen values become the parameters' defaults, so every later
+ * `Ref` to a parameter (gateway config, Lambda environments) sees them.
+ */
+export function applyTemplateParameters<T extends Partial<CfnTemplate>>(
+  template: T,
+  values: Record<string, string> = {},
+): T {
+  const declared = template.Parameters ?? {};
+  for (const [name, value] of Object.entries(values)) {
+    const allowed = declared[name]?.AllowedValues?.map(String);
+    if (allowed && !allowed.includes(value)) {
+      throw new TemplateError(`parameter ${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+    }
+  }
+  const evaluator = new CfnEvaluator(template, values);
+  const out: Partial<CfnTemplate> = structuredClone(template);
+  out.Parameters = Object.fromEntries(
+    Object.entries(declared).map(([name, declaration]) => [
+      name,
+      name in values ? { ...declaration, Default: values[name] } : { ...declaration },
+    ]),
+  );
+  if (template.Resources) out.Resources = evaluator.kept(template.Resources);
+  if (template.Outputs) out.Outputs = evaluator.kept(template.Outputs);
+  return out as T;
 }
 
 /** Logical ids named by Ref (not parameters or pseudo parameters) or Fn::GetAtt anywhere in `value`. */
@@ -234,30 +295,31 @@ export function parameterValueProblems(
 }
 
 /**
- * A string-valued template expression with the parameters substituted: literals, `Ref` to a
- * parameter (its given value, else its Default) or to a pseudo parameter given in `values`
- * (`AWS::Region`, …), and `Fn::Join` of those. Anything else (pseudo
- * parameters, resources) is an error, so a test sees exactly which value it did not pin down.
+ * A string-valued template expression resolved: literals, `Ref` and `Fn::Join` of those. A `Ref`
+ * resolves to its entry in `values` (a parameter's value, a pseudo parameter such as `AWS::Region`,
+ * or a resource's physical id, as the caller pins them), else to the parameter's Default. Anything
+ * else is an error naming the expression, so a caller sees exactly which value it did not pin down.
  */
 export function resolveParameterString(
   template: Pick<CfnTemplate, 'Parameters'>,
   values: Record<string, string>,
   expression: Json,
 ): string {
-  if (typeof expression === 'string' || typeof expression === 'number') return String(expression);
+  if (typeof expression === 'string' || typeof expression === 'number' || typeof expression === 'boolean')
+    return String(expression);
   if (isObject(expression) && typeof expression.Ref === 'string') {
     const name = expression.Ref;
-    // Pseudo parameters (AWS::Region, …) resolve only when the caller gives a value for them.
-    if (name.startsWith('AWS::') && values[name] !== undefined) return values[name];
+    const given = values[name];
+    if (given !== undefined) return given;
     const declared = template.Parameters?.[name];
-    if (!declared) throw new Error(`Ref ${name} is not a parameter`);
-    const value = values[name] ?? declared.Default;
-    if (value === undefined) throw new Error(`Parameter ${name} has no value and no default`);
-    return String(value);
+    if (!declared) throw new TemplateError(`no value for Ref ${name}: not a parameter, and none given`);
+    if (declared.Default === undefined)
+      throw new TemplateError(`parameter ${name} has no value and no default`);
+    return String(declared.Default);
   }
-  if (isObject(expression) && Array.isArray(expression['Fn::Join'])) {
-    const [separator, parts] = expression['Fn::Join'] as [string, Json[]];
-    return parts.map((part) => resolveParameterString(template, values, part)).join(separator);
+  const join = isObject(expression) ? expression['Fn::Join'] : undefined;
+  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+    return (join[1] as Json[]).map((part) => resolveParameterString(template, values, part)).join(join[0]);
   }
-  throw new Error(`Cannot resolve ${JSON.stringify(expression)} from parameters alone`);
+  throw new TemplateError(`cannot resolve ${JSON.stringify(expression)} from the values given`);
 }
