@@ -98,11 +98,10 @@ export class TurnTracker {
   private finish(turnId: string): void {
     this.finished.add(turnId);
     if (this.finished.size > REMEMBERED_TURNS) {
-      const oldest = this.finished.values().next().value;
-      if (oldest !== undefined) {
-        this.finished.delete(oldest);
-        this.cancelled.delete(oldest);
-      }
+      // A Set iterates in insertion order: the first is the oldest.
+      const [oldest] = this.finished;
+      this.finished.delete(oldest as string);
+      this.cancelled.delete(oldest as string);
     }
   }
 }
@@ -117,20 +116,16 @@ export class TurnTracker {
  * text that happens to parse as JSON (`42`, `"yes"`, `[1]`), is answer text.
  */
 export function rawAnswerText(data: string): string | undefined {
-  const start = data.trimStart()[0];
-  if (start !== '{') return data;
+  let value: unknown;
   try {
-    const value = JSON.parse(data) as unknown;
-    if (
-      typeof value === 'object' &&
-      value !== null &&
-      'v' in value &&
-      typeof (value as { type?: unknown }).type === 'string'
-    ) {
-      return undefined;
-    }
+    value = JSON.parse(data);
   } catch {
-    // Not JSON: answer text.
+    return data; // Not JSON: answer text.
   }
-  return data;
+  const isFrame =
+    typeof value === 'object' &&
+    value !== null &&
+    'v' in value &&
+    typeof (value as { type?: unknown }).type === 'string';
+  return isFrame ? undefined : data;
 }

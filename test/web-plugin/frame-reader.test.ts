@@ -1,5 +1,6 @@
 import type { Frame } from '../../functions/protocol/frames';
-import { parseJsonFrame, TurnTracker } from '../../web-plugin/frame-reader';
+import { parseJsonFrame, rawAnswerText, TurnTracker } from '../../web-plugin/frame-reader';
+import { MALFORMED } from './malformed-messages';
 
 const delta = (turnId: string, seq: number, text = 'x'): Frame => ({
   v: 1,
@@ -27,6 +28,49 @@ describe('parseJsonFrame', () => {
     expect(
       parseJsonFrame('{"v":1,"type":"error","turnId":"","seq":0,"code":"UnknownAction","message":"no"}').ok,
     ).toBe(true);
+  });
+
+  it.each<[string, Frame]>([
+    ['start', start('t1')],
+    ['delta', delta('t1', 1, 'Hello')],
+    ['citation', { v: 1, type: 'citation', turnId: 't1', seq: 2, citations: [] }],
+    ['end', end('t1', 3)],
+    ['error', { v: 1, type: 'error', turnId: 't1', seq: 0, code: 'Throttled', message: 'slow down' }],
+  ])('accepts a well-formed %s frame, seq 0 included', (_type, frame) => {
+    // Act
+    const parsed = parseJsonFrame(JSON.stringify(frame));
+
+    // Assess
+    expect(parsed).toEqual({ ok: true, frame });
+  });
+
+  it.each(MALFORMED)(
+    'refuses $name, saying why (the reason the page gets with BAD_FRAME)',
+    ({ message, reason }) => {
+      // Act
+      const parsed = parseJsonFrame(message);
+
+      // Assess
+      expect(parsed).toEqual({ ok: false, reason });
+    },
+  );
+
+  it.each([
+    ['a number', '42'],
+    ['a string', '"hello"'],
+  ])('refuses JSON that is %s as not an object', (_name, data) => {
+    expect(parseJsonFrame(data)).toEqual({ ok: false, reason: 'not an object' });
+  });
+
+  it('quotes at most 80 characters of a message that is not JSON', () => {
+    // Prepare
+    const long = `${'a'.repeat(80)}TAIL`;
+
+    // Act
+    const parsed = parseJsonFrame(long);
+
+    // Assess
+    expect(parsed).toEqual({ ok: false, reason: `not JSON: ${'a'.repeat(80)}` });
   });
 
   it.each([
@@ -94,10 +138,102 @@ describe('TurnTracker', () => {
     expect(tracker.accept(end('t1', 2)).kind).toBe('stale');
   });
 
+  it('has an active turn only between the first frame of a turn and its end', () => {
+    // Prepare
+    const tracker = new TurnTracker();
+    const before = tracker.activeTurnId;
+
+    // Act
+    tracker.accept(start('t1'));
+    const during = tracker.activeTurnId;
+    tracker.accept(end('t1', 1));
+
+    // Assess: nothing left for a Stop button to cancel
+    expect([before, during, tracker.activeTurnId]).toEqual([undefined, 't1', undefined]);
+    expect(tracker.cancelActive()).toBeUndefined();
+  });
+
+  it('has nothing to cancel before any turn, and no active turn once one is cancelled', () => {
+    // Prepare
+    const tracker = new TurnTracker();
+
+    // Act
+    const nothing = tracker.cancelActive();
+    tracker.accept(start('t1'));
+    const cancelled = tracker.cancelActive();
+
+    // Assess
+    expect([nothing, cancelled, tracker.activeTurnId]).toEqual([undefined, 't1', undefined]);
+    expect(tracker.cancelActive()).toBeUndefined();
+  });
+
+  it('drops a frame older than the last one delivered, not only the same seq', () => {
+    // Prepare
+    const tracker = new TurnTracker();
+    tracker.accept(start('t1'));
+    tracker.accept(delta('t1', 1));
+    tracker.accept(delta('t1', 2));
+
+    // Act
+    const older = tracker.accept(delta('t1', 1));
+    const next = tracker.accept(delta('t1', 3));
+
+    // Assess
+    expect([older, next]).toEqual([{ kind: 'duplicate' }, { kind: 'deliver' }]);
+  });
+
+  it('forgets a cancelled turn with its other finished turns: its end, once forgotten, passes once as a new turn', () => {
+    // Prepare: a cancelled turn, then 64 answered turns push it out of memory
+    const tracker = new TurnTracker();
+    tracker.accept(start('cancelled'));
+    tracker.cancelActive();
+    for (let index = 0; index < 64; index += 1) {
+      tracker.accept(start(`t${index}`));
+      tracker.accept(end(`t${index}`, 1));
+    }
+
+    // Act: its end arrives twice (two sockets during a renewal)
+    const first = tracker.accept(end('cancelled', 5));
+    const second = tracker.accept(end('cancelled', 5));
+
+    // Assess
+    expect(first).toEqual({ kind: 'deliver', gap: { expected: 0, received: 5 } });
+    expect(second).toEqual({ kind: 'stale' });
+  });
+
   it('always delivers frames outside any turn', () => {
     const tracker = new TurnTracker();
     const error: Frame = { v: 1, type: 'error', turnId: '', seq: 0, code: 'UnknownAction', message: 'no' };
     expect(tracker.accept(error).kind).toBe('deliver');
     expect(tracker.accept(error).kind).toBe('deliver');
+  });
+});
+
+describe('rawAnswerText', () => {
+  it.each(MALFORMED)('$name: answer text unless it counts as a frame', ({ message, frame }) => {
+    // Act
+    const text = rawAnswerText(message);
+
+    // Assess
+    expect(text).toBe(frame ? undefined : message);
+  });
+
+  it.each([
+    ['a frame', JSON.stringify(delta('t1', 1, 'Hello'))],
+    ['a frame after whitespace', ` \n${JSON.stringify(delta('t1', 1, 'Hello'))}`],
+  ])('is undefined for %s (the client reads it)', (_name, data) => {
+    expect(rawAnswerText(data)).toBeUndefined();
+  });
+
+  it.each([
+    ['a number', '42'],
+    ['a quoted string', '"yes"'],
+    ['a list', '[1]'],
+    ['an object without v', '{"type":"delta","text":"hi"}'],
+    ['an object with a non-string type', '{"v":1,"type":1}'],
+    ['model text', 'QnABot streams answers.'],
+    ['an empty message', ''],
+  ])('returns %s as answer text, unchanged', (_name, data) => {
+    expect(rawAnswerText(data)).toBe(data);
   });
 });

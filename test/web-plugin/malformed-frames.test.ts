@@ -18,94 +18,10 @@ import {
   startLexWebUiLike,
 } from '../browser/lex-web-ui-store';
 import { FakeWebSocket } from './fake-websocket';
+import { MALFORMED } from './malformed-messages';
 
 const ENDPOINT = 'wss://abc123defg.execute-api.us-east-1.amazonaws.com/Prod';
 const IDENTITY_ID = 'us-east-1:aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
-
-/**
- * Each is broken in one way; each still carries text a page could show by mistake. `frame` says
- * whether it counts as a frame by rawAnswerText's documented rule (a JSON object with a `v` and a
- * string `type`); the others are answer text by that rule (QnABot's raw chunks can be any text).
- */
-const MALFORMED: { name: string; message: string; frame: boolean }[] = [
-  { name: 'plain text', message: 'leaked words', frame: false },
-  {
-    name: 'a frame cut short',
-    message: '{"v":1,"type":"delta","turnId":"t1","seq":1,"text":"leaked',
-    frame: false,
-  },
-  {
-    name: 'a frame with trailing junk',
-    message: '{"v":1,"type":"delta","turnId":"t1","seq":1,"text":"leaked"} x',
-    frame: false,
-  },
-  { name: 'a list', message: '[{"v":1,"type":"delta","turnId":"t1","seq":1,"text":"leaked"}]', frame: false },
-  { name: 'null', message: 'null', frame: false },
-  { name: 'no version', message: '{"type":"delta","turnId":"t1","seq":1,"text":"leaked"}', frame: false },
-  {
-    name: 'a type that is not a string',
-    message: '{"v":1,"type":7,"turnId":"t1","seq":1,"text":"leaked"}',
-    frame: false,
-  },
-  {
-    name: 'another version',
-    message: '{"v":2,"type":"delta","turnId":"t1","seq":1,"text":"leaked"}',
-    frame: true,
-  },
-  {
-    name: 'the version as a string',
-    message: '{"v":"1","type":"delta","turnId":"t1","seq":1,"text":"leaked"}',
-    frame: true,
-  },
-  {
-    name: 'an unknown type',
-    message: '{"v":1,"type":"chunk","turnId":"t1","seq":1,"text":"leaked"}',
-    frame: true,
-  },
-  { name: 'no turnId', message: '{"v":1,"type":"delta","seq":1,"text":"leaked"}', frame: true },
-  {
-    name: 'a turnId that is not a string',
-    message: '{"v":1,"type":"delta","turnId":1,"seq":1,"text":"leaked"}',
-    frame: true,
-  },
-  { name: 'no seq', message: '{"v":1,"type":"delta","turnId":"t1","text":"leaked"}', frame: true },
-  {
-    name: 'seq as a string',
-    message: '{"v":1,"type":"delta","turnId":"t1","seq":"1","text":"leaked"}',
-    frame: true,
-  },
-  {
-    name: 'a fractional seq',
-    message: '{"v":1,"type":"delta","turnId":"t1","seq":1.5,"text":"leaked"}',
-    frame: true,
-  },
-  {
-    name: 'a negative seq',
-    message: '{"v":1,"type":"delta","turnId":"t1","seq":-1,"text":"leaked"}',
-    frame: true,
-  },
-  { name: 'a delta without text', message: '{"v":1,"type":"delta","turnId":"t1","seq":1}', frame: true },
-  {
-    name: 'a delta whose text is not a string',
-    message: '{"v":1,"type":"delta","turnId":"t1","seq":1,"text":["leaked"]}',
-    frame: true,
-  },
-  {
-    name: 'a citation without a list',
-    message: '{"v":1,"type":"citation","turnId":"t1","seq":1,"citations":"leaked"}',
-    frame: true,
-  },
-  {
-    name: 'an error without a code',
-    message: '{"v":1,"type":"error","turnId":"t1","seq":1,"message":"leaked"}',
-    frame: true,
-  },
-  {
-    name: 'an error without a message',
-    message: '{"v":1,"type":"error","turnId":"t1","seq":1,"code":"Leaked"}',
-    frame: true,
-  },
-];
 
 describe('StreamingClient (json protocol)', () => {
   beforeEach(() => {
@@ -116,7 +32,7 @@ describe('StreamingClient (json protocol)', () => {
 
   it.each(MALFORMED)(
     '$name: reported as BAD_FRAME, never a delta, and the turn goes on without a gap',
-    async ({ message }) => {
+    async ({ message, reason }) => {
       // Prepare
       const client = new StreamingClient({
         endpoint: ENDPOINT,
@@ -142,7 +58,10 @@ describe('StreamingClient (json protocol)', () => {
 
       // Assess
       expect(events.map((event) => event.name)).toEqual(['start', 'error', 'delta', 'end']);
-      expect(events[1]?.payload).toMatchObject({ code: 'BAD_FRAME' });
+      expect(events[1]?.payload).toMatchObject({
+        code: 'BAD_FRAME',
+        message: `ignored a message that is not a frame: ${reason}`,
+      });
       expect(events[2]?.payload).toMatchObject({ text: 'shown' });
       client.close();
     },
