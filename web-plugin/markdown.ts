@@ -314,7 +314,8 @@ function nodeToHtml(node: MarkdownNode): string {
   if (typeof node === 'string') return escapeHtml(node);
   if (node.tag === 'br') return '<br>';
   const inner = node.children.map(nodeToHtml).join('');
-  if (node.tag === 'a' && node.href) {
+  // Only `a` elements carry an href (the parser makes no other).
+  if (node.href !== undefined) {
     return `<a href="${escapeHtml(node.href)}" rel="noopener noreferrer nofollow" target="_blank">${inner}</a>`;
   }
   return `<${node.tag}>${inner}</${node.tag}>`;
@@ -328,7 +329,7 @@ export function markdownToHtml(source: string): string {
 function nodeToDom(node: MarkdownNode, doc: Document): Node {
   if (typeof node === 'string') return doc.createTextNode(node);
   const element = doc.createElement(node.tag);
-  if (node.tag === 'a' && node.href) {
+  if (node.href !== undefined) {
     element.setAttribute('href', node.href);
     element.setAttribute('rel', 'noopener noreferrer nofollow');
     element.setAttribute('target', '_blank');

@@ -88,3 +88,97 @@ describe('markdown subset', () => {
     );
   });
 });
+
+describe('markdown links', () => {
+  it('links plain http:// URLs as well as https://, bare and in [text](url)', () => {
+    // Act
+    const html = markdownToHtml('See http://intranet.example/faq. Or [the wiki](http://wiki.example/a).');
+
+    // Assess
+    expect(html).toBe(
+      '<p>See <a href="http://intranet.example/faq" rel="noopener noreferrer nofollow" target="_blank">http://intranet.example/faq</a>. ' +
+        'Or <a href="http://wiki.example/a" rel="noopener noreferrer nofollow" target="_blank">the wiki</a>.</p>',
+    );
+  });
+
+  it('shows the text of a link whose target is not http(s) as emphasis, with no link', () => {
+    expect(markdownToHtml('[files](ftp://files.example/x) and [me](mailto:a@b.c)')).toBe(
+      '<p><em>files</em> and <em>me</em></p>',
+    );
+  });
+
+  it('gives safeHref callers the normalized URL, surrounding spaces ignored', () => {
+    expect(safeHref('  https://Docs.Example/a b  ')).toBe('https://docs.example/a%20b');
+    expect(safeHref('HTTP://x.example')).toBe('http://x.example/');
+    expect(safeHref('not a url')).toBeUndefined();
+  });
+});
+
+describe('markdown blocks', () => {
+  it.each([
+    ['# Title', '<p><strong>Title</strong></p>'],
+    ['###### Six', '<p><strong>Six</strong></p>'],
+    ['  ## Indented *and* `code`', '<p><strong>Indented <em>and</em> <code>code</code></strong></p>'],
+    ['####### Seven is text', '<p>####### Seven is text</p>'],
+    ['#hashtag', '<p>#hashtag</p>'],
+  ])('renders the heading %j as a bold paragraph, and only real headings', (source, html) => {
+    expect(markdownToHtml(source)).toBe(html);
+  });
+
+  it('ends a paragraph at a heading, list or code block, and goes on after it', () => {
+    // Prepare
+    const source = ['intro', '# Heading', 'middle', '- item', 'after list', '```', 'code', '```', 'end'].join(
+      '\n',
+    );
+
+    // Act
+    const html = markdownToHtml(source);
+
+    // Assess
+    expect(html).toBe(
+      '<p>intro</p><p><strong>Heading</strong></p><p>middle</p><ul><li>item</li></ul><p>after list</p>' +
+        '<pre><code>code</code></pre><p>end</p>',
+    );
+  });
+
+  it('reads Windows and old Mac line ends as newlines', () => {
+    expect(markdownToHtml('one\r\ntwo\rthree\r\n\r\nfour')).toBe('<p>one<br>two<br>three</p><p>four</p>');
+  });
+
+  it('separates paragraphs at a line of spaces only', () => {
+    expect(markdownToHtml('first\n   \t\nsecond')).toBe('<p>first</p><p>second</p>');
+  });
+
+  it.each([
+    ['- a\n* b\n+ c', '<ul><li>a</li><li>b</li><li>c</li></ul>'],
+    ['  - indented\n    - deeper', '<ul><li>indented</li><li>deeper</li></ul>'],
+    ['1. a\n2) b\n123456789. c', '<ol><li>a</li><li>b</li><li>c</li></ol>'],
+    ['- bullet\n1. number', '<ul><li>bullet</li></ul><ol><li>number</li></ol>'],
+    ['1. number\n- bullet', '<ol><li>number</li></ol><ul><li>bullet</li></ul>'],
+    ['-no space\n1.5 litres\n1234567890. too long', '<p>-no space<br>1.5 litres<br>1234567890. too long</p>'],
+    [
+      '- **bold** [x](https://x.example/)',
+      '<ul><li><strong>bold</strong> <a href="https://x.example/" rel="noopener noreferrer nofollow" target="_blank">x</a></li></ul>',
+    ],
+  ])('renders the list %j', (source, html) => {
+    expect(markdownToHtml(source)).toBe(html);
+  });
+
+  it.each([
+    ['an indented fence with a language', '  ```js\nlet a = 1;\n  ```', '<pre><code>let a = 1;</code></pre>'],
+    ['a fence never closed: code to the end', '```\n**x**\n\n- y', '<pre><code>**x**\n\n- y</code></pre>'],
+    ['an empty block', '```\n```', '<pre><code></code></pre>'],
+    ['backticks inside a line', 'use ``` to fence', '<p>use ``` to fence</p>'],
+  ])('renders code blocks: %s', (_name, source, html) => {
+    expect(markdownToHtml(source)).toBe(html);
+  });
+
+  it('escapes every character HTML gives meaning to', () => {
+    expect(markdownToHtml(`a & b < c > d " e ' f`)).toBe('<p>a &amp; b &lt; c &gt; d &quot; e &#39; f</p>');
+  });
+
+  it('renders nothing for an empty or blank answer', () => {
+    expect(parseMarkdown('')).toEqual([]);
+    expect(parseMarkdown('\n \n')).toEqual([]);
+  });
+});
