@@ -171,6 +171,16 @@ export function requestHost(request: LocalRequest): string {
   return typeof host === 'string' ? host : '';
 }
 
+/** A request target split into its path and query (`/a/b?x=1` → `/a/b`, `x=1`). */
+export function splitUrl(url: string | undefined): { path: string; query: URLSearchParams } {
+  const raw = url ?? '/';
+  const queryStart = raw.indexOf('?');
+  return {
+    path: queryStart === -1 ? raw : raw.slice(0, queryStart),
+    query: new URLSearchParams(queryStart === -1 ? '' : raw.slice(queryStart + 1)),
+  };
+}
+
 /** How `readBody` bounds a body, and what it answers a larger one with. */
 export interface BodyLimit {
   /** @default MAX_REQUEST_BODY_BYTES */

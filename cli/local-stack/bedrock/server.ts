@@ -18,6 +18,7 @@ import {
   readBody,
   sendJson,
   sendRestJsonError,
+  splitUrl,
 } from '../http';
 import { KnowledgeBase } from '../knowledge-base/knowledge-base';
 import { SignatureError, verifySignedRequest } from '../sigv4';
@@ -173,10 +174,7 @@ async function handle(
 ): Promise<void> {
   const requestId = randomUUID();
   try {
-    const rawUrl = request.url ?? '/';
-    const queryStart = rawUrl.indexOf('?');
-    const path = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
-    const query = new URLSearchParams(queryStart === -1 ? '' : rawUrl.slice(queryStart + 1));
+    const { path, query } = splitUrl(request.url);
     const model = MODEL_PATH.exec(path);
     if (request.method !== 'POST' || (!model && path !== RETRIEVE_AND_GENERATE_STREAM_PATH)) {
       throw new LocalAwsError(404, 'UnknownOperationException', `No operation for ${request.method} ${path}`);

@@ -223,3 +223,27 @@ function appendValue(multi: Record<string, string[]>, key: string, value: string
   if (values) values.push(value);
   else multi[key] = [value];
 }
+
+/** What a Lambda-proxy integration answered: status (default 200), string body, lower-cased headers. */
+export function proxyResult(result: unknown): {
+  statusCode: number;
+  body?: string;
+  headers: Record<string, string>;
+} {
+  if (!result || typeof result !== 'object') {
+    return typeof result === 'string'
+      ? { statusCode: 200, body: result, headers: {} }
+      : { statusCode: 200, headers: {} };
+  }
+  const { statusCode, body, headers } = result as { statusCode?: unknown; body?: unknown; headers?: unknown };
+  const lowerHeaders: Record<string, string> = {};
+  if (headers && typeof headers === 'object') {
+    for (const [name, value] of Object.entries(headers))
+      if (typeof value === 'string') lowerHeaders[name.toLowerCase()] = value;
+  }
+  return {
+    statusCode: typeof statusCode === 'number' ? statusCode : 200,
+    body: typeof body === 'string' ? body : undefined,
+    headers: lowerHeaders,
+  };
+}

@@ -1,5 +1,4 @@
 export { applyTemplateParameters, TemplateError } from '../cloudformation/evaluator';
-export { overrideFunctionEnvironment } from '../cloudformation/template-resources';
 export { ExecuteApiError } from './errors';
 export {
   type ApiInfo,
@@ -12,15 +11,7 @@ export {
   type WebSocketProxyEvent,
   type WebSocketRequestContext,
 } from './events';
-export {
-  type ConnectionsFault,
-  type ConnectionsRequest,
-  type ExecuteApiOptions,
-  type ExecuteApiStats,
-  type LocalExecuteApi,
-  selectRoute,
-  startExecuteApi,
-} from './execute-api';
+export { startExecuteApi } from './execute-api';
 export {
   type AuthorizationType,
   type GatewayConfig,
@@ -32,9 +23,17 @@ export {
   type IntegrationType,
   type Throttling,
 } from './gateway-config';
+export { selectRoute } from './message-router';
 export {
   compileRequestTemplate,
   type RequestTemplate,
   SUPPORTED_TEMPLATE_SUBSET,
   type TemplateInput,
 } from './request-template';
+export type {
+  ConnectionsFault,
+  ConnectionsRequest,
+  ExecuteApiOptions,
+  ExecuteApiStats,
+  LocalExecuteApi,
+} from './types';
