@@ -40,14 +40,12 @@ export class SessionWatcher {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    clearTimeout(this.timer);
   }
 
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.timer = undefined;
       void this.read().then(() => this.schedule());
     }, this.options.pollMs);
   }
