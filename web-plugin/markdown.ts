@@ -82,7 +82,7 @@ class InlineText {
       const match = this.regex(EMPHASIS, at);
       if (!match) return null;
       const { index } = match;
-      if (match.groups[2] === undefined || index === start || !WORD.test(this.text[index - 1] ?? '')) {
+      if (match.groups[2] === undefined || index === start || !WORD.test(this.text.charAt(index - 1))) {
         return match;
       }
       at = index + 1;
@@ -91,7 +91,7 @@ class InlineText {
 
   /** `_em_` starting exactly at `start`, which a search from an earlier start refused. */
   emphasisAt(start: number): InlineMatch | null {
-    if (start === 0 || this.text[start] !== '_' || !WORD.test(this.text[start - 1] ?? '')) return null;
+    if (start === 0 || this.text[start] !== '_' || !WORD.test(this.text.charAt(start - 1))) return null;
     EMPHASIS_AT.lastIndex = start;
     const match = EMPHASIS_AT.exec(this.text);
     return match ? { index: start, end: start + match[0].length, groups: match } : null;
