@@ -42,11 +42,23 @@ export const CORE_MODULES: Readonly<Record<string, CoreModule>> = {
   },
   'session-table': {
     file: 'functions/shared/session-table.ts',
-    tests: ['test/connection/identity-binding.test.ts', 'test/connection/connection-lambda.test.ts'],
+    // Its tests read the synthesized streaming template (the table's definition): set
+    // QNA_STREAMING_SYNTH_CACHE to a templates file (test/support/global-setup.ts writes one) or each
+    // mutant's run synthesizes again.
+    tests: [
+      'test/connection/session-table.test.ts',
+      'test/connection/identity-binding.test.ts',
+      'test/connection/connection-lambda.test.ts',
+    ],
   },
   'connection-routes': {
     file: 'functions/connection/connection-routes.ts',
-    tests: ['test/connection/connection-lambda.test.ts', 'test/connection/identity-binding.test.ts'],
+    // As session-table: set QNA_STREAMING_SYNTH_CACHE.
+    tests: [
+      'test/connection/connection-routes.test.ts',
+      'test/connection/connection-lambda.test.ts',
+      'test/connection/identity-binding.test.ts',
+    ],
   },
   'frame-reader': {
     file: 'web-plugin/frame-reader.ts',

@@ -10,6 +10,7 @@ import {
   DEFAULT_SESSION_TTL_SECONDS,
   type IdentityBinding,
 } from '../../functions/shared/constants';
+import { logRef } from '../../functions/shared/log-safe';
 import { createLogger } from '../../functions/shared/logger';
 import { CANCEL_MIN_INTERVAL_MS, cancelRequestedSince } from '../../functions/shared/session-table';
 import { type SessionTableServer, startSessionTableServer } from '../support/session-table-server';
@@ -112,6 +113,20 @@ describe('$connect', () => {
     });
     expect(stored?.ttl).toBe(Math.floor(clock / 1000) + DEFAULT_SESSION_TTL_SECONDS);
     expect(DEFAULT_SESSION_TTL_SECONDS).toBeGreaterThan(2 * 60 * 60);
+  });
+
+  it('stores the time the Lambda ran as connect time when API Gateway gives none', async () => {
+    // Prepare
+    const event = connectEvent({ sessionId: 'session-no-connected-at' });
+    delete event.requestContext.connectedAt;
+    clock += 123;
+
+    // Act
+    await routeConnectionEvent(event, deps());
+
+    // Assess
+    const [stored] = await server.table.listConnections('session-no-connected-at', clock);
+    expect(stored?.connectedAt).toBe(clock);
   });
 
   it('keeps every tab of a session so all of them receive the stream', async () => {
@@ -279,6 +294,46 @@ describe('$default', () => {
     expect(JSON.parse(result.body ?? '{}').message).toMatch(/not JSON/);
   });
 
+  it('tells a json-protocol socket exactly what it sent and which actions exist', async () => {
+    // Prepare
+    const { connectionId } = await connect('session-default-exact', { protocol: 'json' });
+    const send = (body: string | null) =>
+      routeConnectionEvent({ ...messageEvent('$default', connectionId, ''), body }, deps());
+
+    // Act
+    const answers = await Promise.all(
+      [null, '', 'null', '42', '"action"', '{"no":"action"}', `{"action":"${'x'.repeat(50)}"}`].map(send),
+    );
+
+    // Assess
+    const messages = answers.map((answer) => JSON.parse(answer.body ?? '{}').message as string);
+    const accepts =
+      '; send {"action":"ping"} to keep the socket alive or {"action":"cancel"} to stop the answer';
+    expect(messages).toEqual([
+      `received an empty message${accepts}`,
+      `received an empty message${accepts}`,
+      `received a message without "action"${accepts}`,
+      `received a message without "action"${accepts}`,
+      `received a message without "action"${accepts}`,
+      `received a message without "action"${accepts}`,
+      `received action "${'x'.repeat(40)}"${accepts}`,
+    ]);
+    expect(logLines.filter((line) => line.message === 'unknown action').map((line) => line.received)).toEqual(
+      messages.map((message) => message.slice('received '.length, -accepts.length)),
+    );
+  });
+
+  it('sends nothing to a socket it does not know', async () => {
+    // Act
+    const result = await routeConnectionEvent(
+      messageEvent('$default', 'never-seen=', '{"action":"x"}'),
+      deps(),
+    );
+
+    // Assess
+    expect(result).toEqual({ statusCode: 200 });
+  });
+
   it('sends nothing to a text-protocol socket, where every message would show as answer text', async () => {
     // Prepare
     const { connectionId } = await connect('session-default-text');
@@ -385,6 +440,36 @@ describe('cancel', () => {
     expect(again).toBe(firstAt + CANCEL_MIN_INTERVAL_MS);
   });
 
+  it('logs a recorded cancel at info, a refused or skipped one only at debug', async () => {
+    // Prepare
+    const { connectionId } = await connect('session-cancel-logs', { protocol: 'json' });
+    const recentCancels = new RecentCancels();
+    const cancel = () =>
+      routeConnectionEvent(messageEvent('cancel', connectionId, '{"action":"cancel"}'), {
+        ...deps(),
+        recentCancels,
+      });
+
+    // Act: recorded; skipped by this container; refused by the table (another container's memory)
+    await cancel();
+    await cancel();
+    await routeConnectionEvent(messageEvent('cancel', connectionId, '{"action":"cancel"}'), deps());
+
+    // Assess
+    expect(
+      logLines
+        .filter((line) => String(line.message).startsWith('cancel'))
+        .map((line) => [line.level, line.message, line.recorded]),
+    ).toEqual([
+      ['info', 'cancel requested', true],
+      ['debug', 'cancel ignored: this socket cancelled less than a second ago', undefined],
+      ['debug', 'cancel requested', false],
+    ]);
+    expect(logLines.find((line) => line.recorded === true)).toMatchObject({
+      sessionRef: logRef('session-cancel-logs'),
+    });
+  });
+
   it("skips a socket's repeats within the interval in the same container without reading or writing the table", async () => {
     // Prepare
     const { connectionId } = await connect('session-cancel-memo', { protocol: 'json' });
@@ -431,6 +516,116 @@ describe('expired items', () => {
     expect(live.map((record) => record.connectionId)).not.toContain(old.connectionId);
     expect(live.map((record) => record.connectionId)).toContain(connectionId);
     expect(found).toBeUndefined();
+  });
+});
+
+describe('what operators read in the logs (refs, never ids)', () => {
+  it('names the refused identity and the reason of a 400, and stores nothing', async () => {
+    // Prepare
+    const connectionId = newConnectionId();
+
+    // Act
+    await routeConnectionEvent(connectEvent({ sessionId: 'a b' }, { connectionId }), deps());
+
+    // Assess
+    expect(logLines).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'connect refused',
+        connectionId,
+        identityRef: logRef(iamUser('a b')),
+        statusCode: 400,
+        reason: expect.stringMatching(/2-100 characters/),
+      }),
+    );
+  });
+
+  it('logs no identity for a request that names none', async () => {
+    // Prepare
+    const event = connectEvent({ sessionId: 'session-anonymous' });
+    event.requestContext.identity = {};
+
+    // Act
+    const result = await routeConnectionEvent(event, deps());
+
+    // Assess: OWNER has nothing to bind the session to
+    expect(result).toEqual({
+      statusCode: 403,
+      body: 'the request carries no identity to bind the session to',
+    });
+    const refused = logLines.find((line) => line.message === 'connect refused');
+    expect(refused).toMatchObject({
+      statusCode: 403,
+      binding: 'OWNER',
+      sessionRef: logRef('session-anonymous'),
+    });
+    expect(refused).not.toHaveProperty('identityRef');
+  });
+
+  it('logs an accepted connect with its protocol, tab count and whether Cognito signed it', async () => {
+    // Act
+    await connect(IDENTITY, { protocol: 'json' }, IDENTITY);
+    await connect('session-logged');
+
+    // Assess
+    expect(logLines.filter((line) => line.message === 'connected')).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        sessionRef: logRef(IDENTITY),
+        identityRef: logRef(IDENTITY),
+        protocol: 'json',
+        tabs: expect.any(Number),
+        cognitoIdentity: true,
+      }),
+      expect.objectContaining({
+        sessionRef: logRef('session-logged'),
+        identityRef: logRef(iamUser('session-logged')),
+        protocol: 'text',
+        tabs: 1,
+        cognitoIdentity: false,
+      }),
+    ]);
+    expect(JSON.stringify(logLines)).not.toContain(IDENTITY);
+  });
+
+  it('logs a disconnect with whether the tab was known and the close code', async () => {
+    // Prepare
+    const { connectionId } = await connect('session-disconnect-log');
+    const event = disconnectEvent(connectionId);
+    event.requestContext.disconnectStatusCode = 1001;
+
+    // Act
+    await routeConnectionEvent(event, deps());
+    await routeConnectionEvent(disconnectEvent('never-seen='), deps());
+
+    // Assess
+    expect(logLines.filter((line) => line.message === 'disconnected')).toEqual([
+      expect.objectContaining({
+        connectionId,
+        sessionRef: logRef('session-disconnect-log'),
+        known: true,
+        closeCode: 1001,
+      }),
+      expect.objectContaining({ connectionId: 'never-seen=', known: false }),
+    ]);
+    expect(logLines.at(-1)).not.toHaveProperty('sessionRef');
+  });
+
+  it('logs a route it does not serve as an error, and answers 400 even for an event without a route', async () => {
+    // Act
+    const result = await routeConnectionEvent({} as WebSocketEvent, deps());
+    const none = await routeConnectionEvent(undefined as unknown as WebSocketEvent, deps());
+
+    // Assess
+    expect(result).toEqual({
+      statusCode: 400,
+      body: 'route "undefined" is not served by the connection Lambda',
+    });
+    expect(none).toEqual(result);
+    expect(logLines[0]).toMatchObject({
+      level: 'error',
+      message: 'event for a route this Lambda does not serve',
+    });
   });
 });
 
