@@ -67,6 +67,33 @@ export function readLogHashKey(env: Env = process.env): string | undefined {
   return key;
 }
 
+/** Log levels of Powertools' Logger, in the case its variables use. */
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+/**
+ * The variables a Lambda's log level comes from, strongest first, as Powertools' Logger reads them:
+ * Lambda's advanced logging controls (`AWS_LAMBDA_LOG_LEVEL`, set with the function's LoggingConfig;
+ * `FATAL` there is Powertools' `CRITICAL`), then `POWERTOOLS_LOG_LEVEL`, then `LOG_LEVEL` (what the
+ * templates set). The Logger applies the first one on its own as well, even over a level a caller
+ * chose (shared/logger.ts); Lambda drops lines below it anyway.
+ */
+export const LOG_LEVEL_VARIABLES = ['AWS_LAMBDA_LOG_LEVEL', 'POWERTOOLS_LOG_LEVEL', ENV.logLevel] as const;
+
+/**
+ * The configured log level, or undefined when none of LOG_LEVEL_VARIABLES is set (the logger then
+ * logs from INFO). Any case is accepted (`info`, `INFO`); another value fails at cold start.
+ */
+export function readLogLevel(env: Env = process.env): LogLevelName | undefined {
+  for (const name of LOG_LEVEL_VARIABLES) {
+    const raw = optionalString(env, name);
+    if (raw === undefined) continue;
+    if (name === 'AWS_LAMBDA_LOG_LEVEL' && raw.toUpperCase() === 'FATAL') return 'CRITICAL';
+    return optionalChoice(env, name, LOG_LEVELS, 'INFO');
+  }
+  return undefined;
+}
+
 /** Settings of the connection Lambda. */
 export interface ConnectionConfig {
   tableName: string;
