@@ -8,6 +8,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { readDirectAskLimits } from '../shared/config';
+import { coldStartMetric } from '../shared/metrics';
 import { getPublisherRuntime } from '../streaming/runtime';
 import { answerDirectAsk, assertDirectAskConfig, type DirectAskOutcome } from './answer-direct-ask';
 import type { DirectAskEvent } from './ask-request';
@@ -15,6 +16,7 @@ import type { DirectAskEvent } from './ask-request';
 const runtime = getPublisherRuntime('ask');
 assertDirectAskConfig(runtime.config);
 const limits = readDirectAskLimits();
+const coldStart = coldStartMetric({ service: runtime.service });
 
 /** The answer is stopped (and marked so) this long before the Lambda would time out. */
 const TIMEOUT_MARGIN_MS = 3000;
@@ -23,6 +25,7 @@ export async function handler(
   event: DirectAskEvent,
   context?: Context,
 ): Promise<DirectAskOutcome | undefined> {
+  coldStart();
   const remaining = context?.getRemainingTimeInMillis?.();
   const signal =
     remaining === undefined ? undefined : AbortSignal.timeout(Math.max(1000, remaining - TIMEOUT_MARGIN_MS));

@@ -6,10 +6,14 @@
  * Configuration is read at cold start, so a half-wired template fails before the first answer.
  */
 import type { LexV2Event, LexV2Result } from 'aws-lambda';
+import { coldStartMetric } from '../shared/metrics';
 import { answerLexV2Fulfillment } from '../streaming/integrations/answer-flows';
 import { getPublisherRuntime } from '../streaming/runtime';
 
 const runtime = getPublisherRuntime('fulfillment');
+const coldStart = coldStartMetric({ service: runtime.service });
 
-export const handler = async (event: LexV2Event): Promise<LexV2Result> =>
-  answerLexV2Fulfillment(event, runtime);
+export const handler = async (event: LexV2Event): Promise<LexV2Result> => {
+  coldStart();
+  return answerLexV2Fulfillment(event, runtime);
+};

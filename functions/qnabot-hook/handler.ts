@@ -6,11 +6,15 @@
  * STREAMING_CALLBACK_URL and STREAMING_TABLE_NAME) QnABot still gets the full answer.
  * Configuration is read at cold start, so a half-wired template fails before the first answer.
  */
+import { coldStartMetric } from '../shared/metrics';
 import { answerQnabotHook } from '../streaming/integrations/answer-flows';
 import type { QnabotHookEvent } from '../streaming/integrations/qnabot';
 import { getPublisherRuntime } from '../streaming/runtime';
 
 const runtime = getPublisherRuntime('qnabot-hook');
+const coldStart = coldStartMetric({ service: runtime.service });
 
-export const handler = async (event: QnabotHookEvent): Promise<QnabotHookEvent> =>
-  answerQnabotHook(event, runtime);
+export const handler = async (event: QnabotHookEvent): Promise<QnabotHookEvent> => {
+  coldStart();
+  return answerQnabotHook(event, runtime);
+};

@@ -1,7 +1,11 @@
 /**
- * CloudWatch embedded metric format: one JSON line on stdout per answer, which CloudWatch Logs turns
- * into metrics (no PutMetricData call, no extra latency).
+ * The metrics of one answer: one CloudWatch EMF line on stdout per answer (functions/shared/metrics.ts,
+ * Powertools' Metrics), in namespace `QnaStreaming` with the dimension `Service`. The dashboard and
+ * alarms of templates/streaming-observability.ts read these names.
  */
+import { DEFAULT_METRICS_NAMESPACE, MetricUnit, ServiceMetrics } from '../../shared/metrics';
+
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
 export interface AnswerMetrics {
   timeToFirstTokenMs?: number;
@@ -25,36 +29,39 @@ export interface MetricsOptions {
   now?: () => number;
 }
 
-export function metricsLine(metrics: AnswerMetrics, options: MetricsOptions = {}): string {
-  const values: Record<string, number> = {
-    TotalTime: metrics.totalMs,
-    Chunks: metrics.chunks,
-    Posts: metrics.posts,
-    Connections: metrics.connections,
-    GoneConnections: metrics.goneConnections,
-    Cancelled: metrics.cancelled ? 1 : 0,
-    Errors: metrics.error ? 1 : 0,
-  };
-  if (metrics.timeToFirstTokenMs !== undefined) values.TimeToFirstToken = metrics.timeToFirstTokenMs;
-  const unit = (name: string) =>
-    name === 'TotalTime' || name === 'TimeToFirstToken' ? 'Milliseconds' : 'Count';
-  return JSON.stringify({
-    _aws: {
-      Timestamp: (options.now ?? Date.now)(),
-      CloudWatchMetrics: [
-        {
-          Namespace: options.namespace ?? 'QnaStreaming',
-          Dimensions: [['Service']],
-          Metrics: Object.keys(values).map((name) => ({ Name: name, Unit: unit(name) })),
-        },
-      ],
-    },
-    Service: options.service ?? 'publisher',
-    ...values,
-  });
+/** The metrics of an answer, in the order the EMF line lists them. */
+function answerValues(metrics: AnswerMetrics): [name: string, unit: Unit, value: number][] {
+  const values: [string, Unit, number][] = [
+    ['TotalTime', MetricUnit.Milliseconds, metrics.totalMs],
+    ['Chunks', MetricUnit.Count, metrics.chunks],
+    ['Posts', MetricUnit.Count, metrics.posts],
+    ['Connections', MetricUnit.Count, metrics.connections],
+    ['GoneConnections', MetricUnit.Count, metrics.goneConnections],
+    ['Cancelled', MetricUnit.Count, metrics.cancelled ? 1 : 0],
+    ['Errors', MetricUnit.Count, metrics.error ? 1 : 0],
+  ];
+  if (metrics.timeToFirstTokenMs !== undefined) {
+    values.push(['TimeToFirstToken', MetricUnit.Milliseconds, metrics.timeToFirstTokenMs]);
+  }
+  return values;
 }
 
+function serviceMetrics(metrics: AnswerMetrics, options: MetricsOptions): ServiceMetrics {
+  const emf = new ServiceMetrics({
+    namespace: options.namespace ?? DEFAULT_METRICS_NAMESPACE,
+    service: options.service ?? 'publisher',
+    ...(options.write ? { write: options.write } : {}),
+  });
+  for (const [name, unit, value] of answerValues(metrics)) emf.addMetric(name, unit, value);
+  return emf;
+}
+
+/** The EMF line of one answer. */
+export function metricsLine(metrics: AnswerMetrics, options: MetricsOptions = {}): string {
+  return serviceMetrics(metrics, options).takeLine((options.now ?? Date.now)());
+}
+
+/** Writes the EMF line of one answer (nothing when Powertools' POWERTOOLS_METRICS_DISABLED is on). */
 export function emitMetrics(metrics: AnswerMetrics, options: MetricsOptions = {}): void {
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  write(metricsLine(metrics, options));
+  serviceMetrics(metrics, options).publish((options.now ?? Date.now)());
 }
