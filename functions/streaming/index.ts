@@ -28,6 +28,7 @@ export {
   qnabotStreamingTarget,
 } from './integrations/session-attributes';
 export { errorNote, STOPPED_NOTE } from './pipeline/answer-notes';
+export type { AnswerStats } from './pipeline/answer-stats';
 export type { CoalescerOptions } from './pipeline/coalescer';
 export { Coalescer } from './pipeline/coalescer';
 export type { ConnectionPosterOptions, PosterRetryOptions, PosterStats } from './pipeline/connection-poster';

@@ -16,39 +16,31 @@ import type { Citation, Usage } from '../../protocol/frames';
 import { PUBLISHER_DEFAULTS } from '../../shared/config';
 import { logRef } from '../../shared/log-safe';
 import { createLogger, type Logger } from '../../shared/logger';
-import type { ConnectionRecord, SessionTable } from '../../shared/session-table';
+import type { SessionTable } from '../../shared/session-table';
 import { type StreamingError, toModelError } from '../errors';
 import type { StreamEvent, StreamSource } from '../sources/events';
+import { AnswerCollector, safely } from './answer-collector';
 import { errorNote, STOPPED_NOTE, withNote } from './answer-notes';
+import {
+  type AnswerStats,
+  answerFinishedLogContext,
+  answerMetrics,
+  failedBeforeStreaming,
+} from './answer-stats';
 import { sleep } from './backoff';
-import { Coalescer } from './coalescer';
-import { ConnectionPoster, type PosterRetryOptions } from './connection-poster';
+import type { PosterRetryOptions } from './connection-poster';
 import type { OutboundItem } from './frame-encoder';
 import { emitMetrics, type MetricsOptions } from './metrics';
+import { SessionTabs } from './session-tabs';
 import { SessionWatcher } from './session-watcher';
 
-export interface StreamResult {
+/** The answer and what it took (AnswerStats: the same figures the log line and the metrics carry). */
+export interface StreamResult extends AnswerStats {
   turnId: string;
   /** The answer for Lex: the full text, or the partial text plus a note after a cancel or an error. */
   text: string;
   citations: Citation[];
-  /** The model's stop reason, or `cancelled` / `error`. */
-  stopReason: string;
   usage?: Usage;
-  /** Milliseconds from the start to the first text, when there was text. */
-  ttftMs?: number;
-  /** Milliseconds from the start until the model was done. */
-  totalMs: number;
-  /** Text chunks the model produced. */
-  chunks: number;
-  /** PostToConnection calls made (retries included). */
-  posts: number;
-  /** Connections streamed to. */
-  connections: number;
-  /** Connections found gone (410) and forgotten. */
-  goneConnections: number;
-  cancelled: boolean;
-  error?: { code: string; message: string };
 }
 
 export interface StreamCallbacks {
@@ -88,13 +80,263 @@ export interface PublishAnswerOptions extends StreamCallbacks {
   posterRetry?: PosterRetryOptions;
 }
 
+const DEFAULT_DRAIN_TIMEOUT_MS = 3000;
+
+/** One answer's identity and its stop switch (a cancel, or the caller's signal). */
+interface Turn {
+  turnId: string;
+  startedAt: number;
+  logger: Logger;
+  /** Aborted by a cancel or the caller's signal; the source gets its signal. */
+  controller: AbortController;
+  /** Stops listening to the caller's signal. */
+  release(): void;
+}
+
+/** How reading the model ended. */
+interface ModelOutcome {
+  cancelled: boolean;
+  modelError?: StreamingError;
+  /** Milliseconds from the start until the model was done. */
+  totalMs: number;
+}
+
+/**
+ * Iterator style: streams the answer and resolves with the final result. The steps, in order:
+ * 1. the tabs (SessionTabs) and the session watcher start, and the model is read (readModel) at the
+ *    same time: the lookup does not wait for the model, nor the model for the lookup;
+ * 2. once the model is done: the first lookup is awaited, the last text flushed, an `error` frame
+ *    (after a model failure) and the `end` frame sent, the posts drained (endOnTabs);
+ * 3. the statistics are counted once (AnswerStats), and the result, the "answer finished" log line,
+ *    the metrics and the callbacks are derived from them (report).
+ */
+export async function publishAnswer(options: PublishAnswerOptions): Promise<StreamResult> {
+  const turn = beginTurn(options);
+  const { logger, startedAt } = turn;
+  const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  const tabs = new SessionTabs({
+    sessionId: options.sessionId,
+    turnId: turn.turnId,
+    managementApi: options.managementApi,
+    table: options.table,
+    posterRetry: options.posterRetry,
+    logger,
+  });
+  const answer = new AnswerCollector({
+    startedAt,
+    tabs,
+    coalesceWindowMs: options.coalesceWindowMs ?? PUBLISHER_DEFAULTS.coalesceWindowMs,
+    coalesceMaxBytes: options.coalesceMaxBytes ?? PUBLISHER_DEFAULTS.coalesceMaxBytes,
+    ...(options.onContent ? { onContent: options.onContent } : {}),
+    logger,
+  });
+  const watcher = watchSession(options, turn, tabs);
+
+  // Both start now: the lookup does not wait for the model, nor the model for the lookup.
+  const firstLookup = watcher.start();
+  const outcome = await readModel(options.source, turn.controller, answer.handle, startedAt);
+  turn.release();
+
+  // A fast answer may be done before the lookup: connections must be known before the turn ends.
+  await settleWithin(firstLookup, drainTimeoutMs);
+  watcher.stop();
+  answer.flush();
+  const stopReason = finalStopReason(outcome, answer);
+  await endOnTabs(tabs, answer, outcome, stopReason, {
+    drainTimeoutMs,
+    textHoldMs: options.textHoldMs ?? PUBLISHER_DEFAULTS.textHoldMs,
+    logger,
+  });
+
+  const stats = countStats(answer, tabs, outcome, stopReason);
+  const result: StreamResult = {
+    turnId: turn.turnId,
+    text: answerForLex(answer.text, outcome),
+    citations: tabs.citations,
+    ...stats,
+  };
+  if (answer.usage) result.usage = answer.usage;
+  report(result, outcome.modelError, options, logger);
+  return result;
+}
+
+/** The turn's id and logger, and the abort controller a cancel or the caller's signal trips. */
+function beginTurn(options: PublishAnswerOptions): Turn {
+  const startedAt = Date.now();
+  const turnId = options.turnId ?? randomUUID();
+  // A keyed hash, never the session id itself: it is often a Cognito identity id (log-safe.ts).
+  const logger = (options.logger ?? createLogger({ service: 'publisher' })).child({
+    sessionRef: logRef(options.sessionId),
+    turnId,
+  });
+  const controller = new AbortController();
+  const abortFromCaller = () => controller.abort();
+  if (options.signal?.aborted) controller.abort();
+  options.signal?.addEventListener('abort', abortFromCaller, { once: true });
+  return {
+    turnId,
+    startedAt,
+    logger,
+    controller,
+    release: () => options.signal?.removeEventListener('abort', abortFromCaller),
+  };
+}
+
+/** Re-reads the session's connections into `tabs` and trips the turn's controller on a cancel. */
+function watchSession(options: PublishAnswerOptions, turn: Turn, tabs: SessionTabs): SessionWatcher {
+  let cancelRequested = false;
+  return new SessionWatcher({
+    table: options.table,
+    sessionId: options.sessionId,
+    turnStartedAt: turn.startedAt,
+    pollMs: options.sessionPollMs ?? PUBLISHER_DEFAULTS.sessionPollMs,
+    logger: turn.logger,
+    onConnections: (records) => tabs.sync(records),
+    onCancel: (requestedAt) => {
+      if (cancelRequested) return;
+      cancelRequested = true;
+      turn.logger.info('cancel requested; stopping the answer', {
+        requestedAt,
+        afterMs: Date.now() - turn.startedAt,
+      });
+      turn.controller.abort();
+    },
+  });
+}
+
 const ABORTED = Symbol('aborted');
 
-function safely(logger: Logger, name: string, callback: () => void): void {
+/**
+ * Hands each event of the source to `handle` until the source ends, fails or the controller is
+ * aborted (then at once, without waiting for the pending read). Never throws.
+ */
+async function readModel(
+  source: PublishAnswerOptions['source'],
+  controller: AbortController,
+  handle: (event: StreamEvent | string) => void,
+  startedAt: number,
+): Promise<ModelOutcome> {
+  let modelError: StreamingError | undefined;
+  let iterator: AsyncIterator<StreamEvent | string> | undefined;
   try {
-    callback();
+    const iterable = typeof source === 'function' ? source(controller.signal) : source;
+    iterator = iterable[Symbol.asyncIterator]();
+    const aborted = new Promise<typeof ABORTED>((resolve) => {
+      if (controller.signal.aborted) resolve(ABORTED);
+      controller.signal.addEventListener('abort', () => resolve(ABORTED), { once: true });
+    });
+    for (;;) {
+      const next = iterator.next();
+      next.catch(() => undefined); // after a cancel its rejection (AbortError) is expected
+      const step = await Promise.race([next, aborted]);
+      if (step === ABORTED || step.done) break;
+      handle(step.value);
+    }
   } catch (error) {
-    logger.warn(`${name} callback threw; ignored`, { error });
+    if (!controller.signal.aborted) modelError = toModelError(error);
+  }
+  const cancelled = controller.signal.aborted;
+  if (cancelled && iterator?.return) {
+    // Closes the model stream of a plain iterable too; a pending read settles through the abort.
+    Promise.resolve()
+      .then(() => iterator?.return?.())
+      .catch(() => undefined);
+  }
+  const totalMs = Date.now() - startedAt;
+  return modelError ? { cancelled, modelError, totalMs } : { cancelled, totalMs };
+}
+
+function finalStopReason(outcome: ModelOutcome, answer: AnswerCollector): string {
+  if (outcome.cancelled) return 'cancelled';
+  if (outcome.modelError) return 'error';
+  return answer.stopReason ?? (answer.guardrailIntervened ? 'guardrail_intervened' : 'end_turn');
+}
+
+/**
+ * The end of the answer on every tab: an `error` frame after a model failure, the `end` frame, then
+ * the wait for queued posts (dropped after `drainTimeoutMs`), then the text hold: Lex Web UI shows a
+ * text frame only 500 ms after the next one (the end marker) arrived, so its display gets that time
+ * before Lex's answer replaces the streamed text (text-protocol.ts).
+ */
+async function endOnTabs(
+  tabs: SessionTabs,
+  answer: AnswerCollector,
+  outcome: ModelOutcome,
+  stopReason: string,
+  settings: { drainTimeoutMs: number; textHoldMs: number; logger: Logger },
+): Promise<void> {
+  const { modelError } = outcome;
+  if (modelError) {
+    settings.logger.error('model failed', {
+      error: modelError,
+      code: modelError.code,
+      partialChars: answer.text.length,
+    });
+    tabs.broadcast({
+      kind: 'error',
+      code: modelError.code,
+      message: errorNote(modelError.code, answer.text.length > 0),
+    });
+  }
+  const end: OutboundItem = { kind: 'end', stopReason, totalMs: outcome.totalMs };
+  if (answer.usage) end.usage = answer.usage;
+  if (answer.ttftMs !== undefined) end.ttftMs = answer.ttftMs;
+  tabs.broadcast(end);
+
+  const drained = await settleWithin(tabs.idle(), settings.drainTimeoutMs);
+  if (!drained) {
+    settings.logger.warn('posts still queued after the drain timeout; dropping them', {
+      drainTimeoutMs: settings.drainTimeoutMs,
+    });
+    tabs.stopAll();
+  }
+  if (tabs.textTabGotText() && settings.textHoldMs > 0) await sleep(settings.textHoldMs);
+}
+
+/** The answer's statistics, counted once: the result, the log line and the metrics derive from them. */
+function countStats(
+  answer: AnswerCollector,
+  tabs: SessionTabs,
+  outcome: ModelOutcome,
+  stopReason: string,
+): AnswerStats {
+  const stats: AnswerStats = {
+    stopReason,
+    totalMs: outcome.totalMs,
+    chunks: answer.chunks,
+    ...tabs.counts(),
+    cancelled: outcome.cancelled,
+  };
+  if (answer.ttftMs !== undefined) stats.ttftMs = answer.ttftMs;
+  if (outcome.modelError)
+    stats.error = { code: outcome.modelError.code, message: outcome.modelError.message };
+  return stats;
+}
+
+/** The text Lex gets: the answer, marked when it was stopped or the model failed. */
+function answerForLex(text: string, outcome: ModelOutcome): string {
+  if (outcome.cancelled) return withNote(text, STOPPED_NOTE);
+  if (outcome.modelError) return withNote(text, errorNote(outcome.modelError.code, text.length > 0));
+  return text;
+}
+
+/** The "answer finished" line, the metrics and the caller's onComplete / onError, from the result. */
+function report(
+  result: StreamResult,
+  modelError: StreamingError | undefined,
+  options: PublishAnswerOptions,
+  logger: Logger,
+): void {
+  logger.info('answer finished', answerFinishedLogContext(result));
+  if (options.metrics !== false) emitMetrics(answerMetrics(result), options.metrics ?? {});
+  if (modelError) {
+    if (options.onError) {
+      const onError = options.onError;
+      safely(logger, 'onError', () => onError(modelError, result));
+    }
+  } else if (options.onComplete) {
+    const onComplete = options.onComplete;
+    safely(logger, 'onComplete', () => onComplete(result));
   }
 }
 
@@ -114,242 +356,6 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<bool
   return settled;
 }
 
-/** Iterator style: streams the answer and resolves with the final result. */
-export async function publishAnswer(options: PublishAnswerOptions): Promise<StreamResult> {
-  const startedAt = Date.now();
-  const turnId = options.turnId ?? randomUUID();
-  // A keyed hash, never the session id itself: it is often a Cognito identity id (log-safe.ts).
-  const logger = (options.logger ?? createLogger({ service: 'publisher' })).child({
-    sessionRef: logRef(options.sessionId),
-    turnId,
-  });
-  const drainTimeoutMs = options.drainTimeoutMs ?? 3000;
-  const controller = new AbortController();
-  const abortFromCaller = () => controller.abort();
-  if (options.signal?.aborted) controller.abort();
-  options.signal?.addEventListener('abort', abortFromCaller, { once: true });
-
-  const posters = new Map<string, ConnectionPoster>();
-  let delivered = '';
-  const citations: Citation[] = [];
-  let goneConnections = 0;
-
-  const broadcast = (item: OutboundItem) => {
-    for (const poster of posters.values()) poster.enqueue(item);
-  };
-  const coalescer = new Coalescer({
-    windowMs: options.coalesceWindowMs ?? PUBLISHER_DEFAULTS.coalesceWindowMs,
-    maxBytes: options.coalesceMaxBytes ?? PUBLISHER_DEFAULTS.coalesceMaxBytes,
-    emit: (text) => {
-      delivered += text;
-      broadcast({ kind: 'text', text });
-    },
-  });
-
-  const syncConnections = (records: ConnectionRecord[]) => {
-    const live = new Set(records.map((record) => record.connectionId));
-    for (const record of records) {
-      if (posters.has(record.connectionId)) continue;
-      const poster = new ConnectionPoster({
-        client: options.managementApi,
-        sessionId: options.sessionId,
-        connectionId: record.connectionId,
-        protocol: record.protocol,
-        turnId,
-        retry: options.posterRetry,
-        logger,
-        onGone: async (connectionId) => {
-          goneConnections++;
-          await options.table.deleteConnection(options.sessionId, connectionId);
-        },
-      });
-      posters.set(record.connectionId, poster);
-      poster.enqueue({ kind: 'start' });
-      // A tab that shows up mid-answer first gets what the others already have.
-      if (delivered) poster.enqueue({ kind: 'text', text: delivered });
-      if (citations.length > 0) poster.enqueue({ kind: 'citations', citations: [...citations] });
-    }
-    for (const [connectionId, poster] of posters) {
-      if (!live.has(connectionId) && poster.state === 'open') poster.stop('closed');
-    }
-  };
-
-  let cancelRequested = false;
-  const watcher = new SessionWatcher({
-    table: options.table,
-    sessionId: options.sessionId,
-    turnStartedAt: startedAt,
-    pollMs: options.sessionPollMs ?? PUBLISHER_DEFAULTS.sessionPollMs,
-    logger,
-    onConnections: syncConnections,
-    onCancel: (requestedAt) => {
-      if (cancelRequested) return;
-      cancelRequested = true;
-      logger.info('cancel requested; stopping the answer', { requestedAt, afterMs: Date.now() - startedAt });
-      controller.abort();
-    },
-  });
-
-  // Both start now: the lookup does not wait for the model, nor the model for the lookup.
-  const firstLookup = watcher.start();
-  let answer = '';
-  let chunks = 0;
-  let ttftMs: number | undefined;
-  let stopReason: string | undefined;
-  let usage: Usage | undefined;
-  let guardrailIntervened = false;
-  let modelError: StreamingError | undefined;
-
-  const handle = (event: StreamEvent | string) => {
-    const normalized: StreamEvent = typeof event === 'string' ? { type: 'text', text: event } : event;
-    switch (normalized.type) {
-      case 'text':
-        if (!normalized.text) return;
-        if (ttftMs === undefined) ttftMs = Date.now() - startedAt;
-        answer += normalized.text;
-        chunks++;
-        coalescer.push(normalized.text);
-        if (options.onContent) safely(logger, 'onContent', () => options.onContent?.(normalized.text));
-        return;
-      case 'citations':
-        if (normalized.citations.length === 0) return;
-        coalescer.flush(); // the citation follows the text it supports
-        citations.push(...normalized.citations);
-        broadcast({ kind: 'citations', citations: normalized.citations });
-        return;
-      case 'stop':
-        stopReason = normalized.stopReason;
-        return;
-      case 'metadata':
-        if (normalized.usage) usage = normalized.usage;
-        return;
-      case 'guardrail':
-        if (normalized.action === 'INTERVENED') guardrailIntervened = true;
-        return;
-    }
-  };
-
-  let iterator: AsyncIterator<StreamEvent | string> | undefined;
-  try {
-    const iterable =
-      typeof options.source === 'function' ? options.source(controller.signal) : options.source;
-    iterator = iterable[Symbol.asyncIterator]();
-    const aborted = new Promise<typeof ABORTED>((resolve) => {
-      if (controller.signal.aborted) resolve(ABORTED);
-      controller.signal.addEventListener('abort', () => resolve(ABORTED), { once: true });
-    });
-    for (;;) {
-      const next = iterator.next();
-      next.catch(() => undefined); // after a cancel its rejection (AbortError) is expected
-      const step = await Promise.race([next, aborted]);
-      if (step === ABORTED || step.done) break;
-      handle(step.value);
-    }
-  } catch (error) {
-    if (!controller.signal.aborted) modelError = toModelError(error);
-  }
-  const cancelled = controller.signal.aborted;
-  options.signal?.removeEventListener('abort', abortFromCaller);
-  if (cancelled && iterator?.return) {
-    // Closes the model stream of a plain iterable too; a pending read settles through the abort.
-    Promise.resolve()
-      .then(() => iterator?.return?.())
-      .catch(() => undefined);
-  }
-  const totalMs = Date.now() - startedAt;
-
-  // A fast answer may be done before the lookup: connections must be known before the turn ends.
-  await settleWithin(firstLookup, drainTimeoutMs);
-  watcher.stop();
-  coalescer.flush();
-  const finalStopReason = cancelled
-    ? 'cancelled'
-    : modelError
-      ? 'error'
-      : (stopReason ?? (guardrailIntervened ? 'guardrail_intervened' : 'end_turn'));
-  if (modelError) {
-    logger.error('model failed', { error: modelError, code: modelError.code, partialChars: answer.length });
-    broadcast({
-      kind: 'error',
-      code: modelError.code,
-      message: errorNote(modelError.code, answer.length > 0),
-    });
-  }
-  const end: OutboundItem = { kind: 'end', stopReason: finalStopReason, totalMs };
-  if (usage) end.usage = usage;
-  if (ttftMs !== undefined) end.ttftMs = ttftMs;
-  broadcast(end);
-
-  const drained = await settleWithin(
-    Promise.all([...posters.values()].map((poster) => poster.idle())),
-    drainTimeoutMs,
-  );
-  if (!drained) {
-    logger.warn('posts still queued after the drain timeout; dropping them', { drainTimeoutMs });
-    for (const poster of posters.values()) poster.stop('closed');
-  }
-
-  // Lex Web UI shows a text frame only 500 ms after the next one (the end marker) arrived: give its
-  // display that time before Lex's answer replaces the streamed text (text-protocol.ts).
-  const textHoldMs = options.textHoldMs ?? PUBLISHER_DEFAULTS.textHoldMs;
-  const textTabGotText = [...posters.values()].some(
-    (poster) => poster.protocol === 'text' && poster.state === 'open' && poster.stats.delivered > 0,
-  );
-  if (textTabGotText && textHoldMs > 0) await sleep(textHoldMs);
-
-  let text = answer;
-  if (cancelled) text = withNote(answer, STOPPED_NOTE);
-  else if (modelError) text = withNote(answer, errorNote(modelError.code, answer.length > 0));
-  const result: StreamResult = {
-    turnId,
-    text,
-    citations,
-    stopReason: finalStopReason,
-    totalMs,
-    chunks,
-    posts: [...posters.values()].reduce((sum, poster) => sum + poster.stats.posts, 0),
-    connections: posters.size,
-    goneConnections,
-    cancelled,
-  };
-  if (usage) result.usage = usage;
-  if (ttftMs !== undefined) result.ttftMs = ttftMs;
-  if (modelError) result.error = { code: modelError.code, message: modelError.message };
-
-  logger.info('answer finished', {
-    stopReason: result.stopReason,
-    ttftMs: result.ttftMs,
-    totalMs,
-    chunks,
-    posts: result.posts,
-    connections: result.connections,
-    goneConnections,
-    cancelled,
-  });
-  if (options.metrics !== false) {
-    emitMetrics(
-      {
-        timeToFirstTokenMs: ttftMs,
-        totalMs,
-        chunks,
-        posts: result.posts,
-        connections: result.connections,
-        goneConnections,
-        cancelled,
-        error: modelError !== undefined,
-      },
-      options.metrics ?? {},
-    );
-  }
-  if (modelError) {
-    const error = modelError;
-    if (options.onError) safely(logger, 'onError', () => options.onError?.(error, result));
-  } else if (options.onComplete) {
-    safely(logger, 'onComplete', () => options.onComplete?.(result));
-  }
-  return result;
-}
-
 /**
  * Callback style: the same streaming, reported through `onContent(text)`, `onComplete(result)` and
  * `onError(error, result)`. The returned promise (await it before the Lambda returns) never rejects.
@@ -366,14 +372,7 @@ export async function publishAnswerWithCallbacks(
       turnId: options.turnId ?? '',
       text: errorNote(failure.code, false),
       citations: [],
-      stopReason: 'error',
-      totalMs: 0,
-      chunks: 0,
-      posts: 0,
-      connections: 0,
-      goneConnections: 0,
-      cancelled: false,
-      error: { code: failure.code, message: failure.message },
+      ...failedBeforeStreaming({ code: failure.code, message: failure.message }),
     });
   }
 }
