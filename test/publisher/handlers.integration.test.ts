@@ -32,6 +32,8 @@ beforeAll(async () => {
     STREAMING_CALLBACK_URL: stack.gateway.callbackUrl,
     STREAMING_WEBSOCKET_ENDPOINT: stack.gateway.webSocketUrl,
     ...localLambdaEnvironment(stack, LOCAL_MODEL_ID),
+    // What Lambda sets in an execution environment it starts for a request (not provisioned).
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
   });
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
@@ -57,6 +59,8 @@ afterAll(async () => {
 /** Lines the Lambdas write to stdout (where CloudWatch picks up EMF metrics). */
 const stdout = captureStdout();
 const emfLines = () => stdout.jsonLines().filter((line) => '_aws' in line);
+const answerMetricLines = () => emfLines().filter((line) => 'TotalTime' in line);
+const coldStartLines = () => emfLines().filter((line) => 'ColdStart' in line);
 
 const ended = (tab: Tab) => () => tab.frames().some((frame) => frame.type === 'end');
 
@@ -81,7 +85,8 @@ it('fulfillment Lambda streams to the session and closes the intent with the sam
   const message = response.messages?.[0];
   expect(message && 'content' in message ? message.content : '').toBe(tab.text());
   expect(tab.text().length).toBeGreaterThan(20);
-  const [metrics] = emfLines();
+  const [metrics, ...more] = answerMetricLines();
+  expect(more).toEqual([]);
   expect(metrics).toMatchObject({
     Service: 'fulfillment',
     Connections: 1,
@@ -91,6 +96,23 @@ it('fulfillment Lambda streams to the session and closes the intent with the sam
   });
   expect(metrics?.TimeToFirstToken).toEqual(expect.any(Number));
   expect(metrics?.Posts).toBeGreaterThan(2);
+  // The container's first invocation: one ColdStart, in the namespace and dimension of the others
+  expect(coldStartLines()).toEqual([
+    {
+      _aws: {
+        Timestamp: expect.any(Number),
+        CloudWatchMetrics: [
+          {
+            Namespace: 'QnaStreaming',
+            Dimensions: [['Service']],
+            Metrics: [{ Name: 'ColdStart', Unit: 'Count' }],
+          },
+        ],
+      },
+      Service: 'fulfillment',
+      ColdStart: 1,
+    },
+  ]);
 });
 
 it('QnABot hook streams to the session and writes res.message and the markdown alternative', async () => {
@@ -104,4 +126,31 @@ it('QnABot hook streams to the session and writes res.message and the markdown a
   await waitUntil(() => tab.text() === out.res.message);
   expect(out.res.message?.length).toBeGreaterThan(20);
   expect(out.res.session?.appContext).toEqual({ altMessages: { markdown: out.res.message } });
+  // The hook module's first invocation (its Service is the runtime's: in this one process both
+  // handlers share the first runtime created, unlike two Lambdas)
+  expect(coldStartLines()).toEqual([expect.objectContaining({ ColdStart: 1 })]);
+});
+
+it('a warm container counts no cold start: only the answer metrics of each invocation', async () => {
+  // Prepare: both Lambdas answered once above (their containers' cold starts)
+  const lexEvent = {
+    sessionId: 'lex-session-warm',
+    inputTranscript: 'How do I enable streaming?',
+    sessionState: { intent: { name: 'FallbackIntent', state: 'InProgress', slots: {} } },
+  } as unknown as LexV2Event;
+  const hookEvent = {
+    req: { question: 'What is QnABot?', _event: { sessionId: 'qnabot-session-warm' }, _settings: {} },
+    res: { message: 'placeholder', session: {}, result: { args: [] } },
+  };
+
+  // Act
+  await fulfillmentHandler(lexEvent);
+  await qnabotHookHandler(hookEvent);
+
+  // Assess
+  expect(coldStartLines()).toEqual([]);
+  expect(answerMetricLines()).toEqual([
+    expect.objectContaining({ Connections: 0, Errors: 0 }),
+    expect.objectContaining({ Connections: 0, Errors: 0 }),
+  ]);
 });
