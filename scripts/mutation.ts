@@ -34,11 +34,17 @@ export const CORE_MODULES: Readonly<Record<string, CoreModule>> = {
   },
   'connection-poster': {
     file: 'functions/streaming/pipeline/connection-poster.ts',
-    tests: ['test/publisher/connection-poster.integration.test.ts'],
+    tests: [
+      'test/publisher/connection-poster-policy.integration.test.ts',
+      'test/publisher/connection-poster.integration.test.ts',
+    ],
   },
   'session-watcher': {
     file: 'functions/streaming/pipeline/session-watcher.ts',
-    tests: ['test/publisher/session-watcher.integration.test.ts'],
+    tests: [
+      'test/publisher/session-watcher-direct.integration.test.ts',
+      'test/publisher/session-watcher.integration.test.ts',
+    ],
   },
   'session-table': {
     file: 'functions/shared/session-table.ts',

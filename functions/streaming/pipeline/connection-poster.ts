@@ -17,7 +17,6 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { MAX_FRAME_BYTES, type Protocol } from '../../protocol/websocket';
 import type { Logger } from '../../shared/logger';
-import { isAbortError } from '../errors';
 import { type BackoffOptions, backoffDelay, sleep } from './backoff';
 import { ConnectionEncoder, type OutboundItem } from './frame-encoder';
 
@@ -53,14 +52,18 @@ export interface PosterStats {
   failures: number;
 }
 
-const THROTTLE_NAMES = new Set(['LimitExceededException', 'TooManyRequestsException', 'ThrottlingException']);
-const FATAL_NAMES = new Set(['ForbiddenException', 'PayloadTooLargeException']);
+const THROTTLE_NAMES = new Set<string | undefined>([
+  'LimitExceededException',
+  'TooManyRequestsException',
+  'ThrottlingException',
+]);
+const FATAL_NAMES = new Set<string | undefined>(['ForbiddenException', 'PayloadTooLargeException']);
 
 type PostOutcome = 'ok' | 'gone' | 'throttled' | 'fatal' | 'failed' | 'aborted';
 
+/** What a failed post means, by error name or else status code (an abort by `stop` is told apart before). */
 function classify(error: unknown): PostOutcome {
-  if (isAbortError(error)) return 'aborted';
-  const name = (error as { name?: string }).name ?? '';
+  const name = (error as { name?: string }).name;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (name === 'GoneException' || status === 410) return 'gone';
   if (THROTTLE_NAMES.has(name) || status === 429) return 'throttled';
