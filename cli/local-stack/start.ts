@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { REPO_ROOT } from '../../templates/lambda-assets';
 import { DEFAULT_BEHAVIOUR, type LocalBedrockBehaviour } from './bedrock';
@@ -93,11 +94,16 @@ function parsePort(name: string, raw: string): number {
 export function parseStartArguments(argv: readonly string[], env: NodeJS.ProcessEnv): StartArguments {
   const flags = new Map<string, string>();
   const withoutValue = new Set<string>();
-  for (const arg of argv) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match?.[1]) throw new UsageError(`unknown argument "${arg}"`);
-    flags.set(match[1], match[2] ?? 'true');
-    if (match[2] === undefined) withoutValue.add(match[1]);
+  // node:util parseArgs splits `--name` and `--name=value` (no option is declared, so none takes
+  // the next argument); anything else, `-x` or `--` included, is refused as typed.
+  const { tokens } = parseArgs({ args: [...argv], strict: false, allowPositionals: true, tokens: true });
+  for (const token of tokens) {
+    const typed = argv[token.index] as string;
+    if (token.kind !== 'option' || !typed.startsWith('--') || !/^[a-z-]+$/.test(token.name)) {
+      throw new UsageError(`unknown argument "${typed}"`);
+    }
+    flags.set(token.name, token.value ?? 'true');
+    if (token.value === undefined) withoutValue.add(token.name);
   }
   const known = new Set([
     ...Object.values(PORT_FLAGS),
