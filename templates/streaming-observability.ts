@@ -15,7 +15,7 @@ import { CfnSubscription, CfnTopic, CfnTopicPolicy } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { type QnaStreaming, STREAMING_STAGE_NAME } from './streaming-construct';
 
-/** Namespace of the publisher's EMF metrics (functions/streaming/pipeline/metrics.ts default). */
+/** Namespace of the publisher's EMF metrics (functions/shared/metrics.ts DEFAULT_METRICS_NAMESPACE). */
 export const METRICS_NAMESPACE = 'QnaStreaming';
 /** The one dimension of the publisher's EMF metrics. */
 export const METRICS_SERVICE_DIMENSION = 'Service';
