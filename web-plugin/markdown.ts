@@ -48,22 +48,22 @@ interface NextCache {
  * each match was quadratic (0.4 s for a 60 KB line of `code` spans).
  */
 class InlineText {
-  private readonly urlDelimiter: NextCache = { from: -1, at: -1 };
-  private readonly linkCloser: NextCache = { from: -1, at: -1 };
-  private readonly linkTarget: NextCache = { from: -1, at: -1 };
+  /** Per one-character pattern (URL_DELIMITER, LINK_CLOSER, LINK_TARGET_END), its latest search. */
+  private readonly searched = new Map<RegExp, NextCache>();
   /** The last character that may end a URL before `end`, found while looking from `after`. */
-  private urlTail = { end: -1, after: -1, last: -1 };
+  private urlTail: { end: number; after: number; last: number } | undefined;
 
   constructor(readonly text: string) {}
 
   /** First index ≥ from whose character matches `pattern` (global, one character), else text.length. */
-  private next(pattern: RegExp, cache: NextCache, from: number): number {
-    if (from >= cache.from && from <= cache.at) return cache.at;
+  private next(pattern: RegExp, from: number): number {
+    const cache = this.searched.get(pattern);
+    if (cache && from >= cache.from && from <= cache.at) return cache.at;
     pattern.lastIndex = from;
     const found = pattern.exec(this.text);
-    cache.from = from;
-    cache.at = found ? found.index : this.text.length;
-    return cache.at;
+    const at = found ? found.index : this.text.length;
+    this.searched.set(pattern, { from, at });
+    return at;
   }
 
   /** The leftmost match of a global `pattern` at or after `from`. */
@@ -104,13 +104,13 @@ class InlineText {
   link(from: number): InlineMatch | null {
     const { text } = this;
     for (let open = text.indexOf('[', from); open !== -1; ) {
-      const close = this.next(LINK_CLOSER, this.linkCloser, open + 1);
+      const close = this.next(LINK_CLOSER, open + 1);
       if (close === open + 1) {
         open = text.indexOf('[', open + 1);
         continue;
       }
       if (text[close] === ']' && text[close + 1] === '(') {
-        const targetEnd = this.next(LINK_TARGET_END, this.linkTarget, close + 2);
+        const targetEnd = this.next(LINK_TARGET_END, close + 2);
         if (targetEnd > close + 2 && text[targetEnd] === ')') {
           return {
             index: open,
@@ -139,7 +139,7 @@ class InlineText {
       if (text[after] === 's') after += 1;
       if (!text.startsWith('://', after)) continue;
       after += 3;
-      const end = this.next(URL_DELIMITER, this.urlDelimiter, after);
+      const end = this.next(URL_DELIMITER, after);
       const last = this.lastUrlCharacter(end, after);
       if (last > after) return { index: at, end: last + 1, groups: [text.slice(at, last + 1)] };
     }
@@ -149,11 +149,12 @@ class InlineText {
   /** The last index in (after, end) whose character may end a URL, else -1. */
   private lastUrlCharacter(end: number, after: number): number {
     const cached = this.urlTail;
-    if (cached.end === end && after >= cached.after) return cached.last > after ? cached.last : -1;
+    if (cached && cached.end === end && after >= cached.after) return cached.last > after ? cached.last : -1;
     let last = end - 1;
-    while (last > after && URL_TRAILING_PUNCTUATION.includes(this.text[last] ?? '')) last -= 1;
-    this.urlTail = { end, after, last: last > after ? last : -1 };
-    return this.urlTail.last;
+    while (last > after && URL_TRAILING_PUNCTUATION.includes(this.text.charAt(last))) last -= 1;
+    const found = last > after ? last : -1;
+    this.urlTail = { end, after, last: found };
+    return found;
   }
 }
 

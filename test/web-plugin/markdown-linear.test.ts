@@ -175,4 +175,29 @@ describe('markdown parser', () => {
     expect(largeSearched / smallSearched).toBeLessThan(9);
     expect(largeSearched / large.length).toBeLessThan(20);
   });
+  it.each([
+    ['emphasis around the start of a URL that runs on', (scale: number) => '*http://x*a'.repeat(300 * scale)],
+    [
+      'the same, ending in a run of punctuation',
+      (scale: number) => `${'*http://x*a'.repeat(300 * scale)}${'.'.repeat(3000 * scale)}`,
+    ],
+    ['emphasis around the starts of one long link', (scale: number) => `${'*[x'.repeat(300 * scale)}](y)`],
+    [
+      'the same with a long link target',
+      (scale: number) => `${'*[x'.repeat(300 * scale)}](${'y'.repeat(3000 * scale)})`,
+    ],
+  ])('searches 8 times as much text for a line of %s 8 times as long', (_name, line) => {
+    // Prepare: each emphasis swallows the start of the URL or link found after it, so the parser
+    // looks for one again after each, through text it has searched before
+    const small = line(1);
+    const large = line(8);
+
+    // Act
+    const smallSearched = searchedCharacters(() => markdownToHtml(small));
+    const largeSearched = searchedCharacters(() => markdownToHtml(large));
+
+    // Assess: linear (without its memory of earlier searches the parser searched 60 times as much)
+    expect(largeSearched / smallSearched).toBeLessThan(9);
+    expect(largeSearched / large.length).toBeLessThan(20);
+  });
 });
