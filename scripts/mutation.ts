@@ -115,7 +115,10 @@ function runModule(name: string, module: CoreModule): ModuleScore {
       enableFindRelatedTests: false,
     },
     mutate: [module.file],
-    tempDirName: 'build/stryker-tmp',
+    // One sandbox per module, so two modules can run side by side.
+    tempDirName: `build/stryker-tmp/${name}`,
+    // The first (unmutated) run of the integration tests can take minutes on a busy 2-core machine.
+    dryRunTimeoutMinutes: 20,
     ignorePatterns: ['build', '.git'],
     concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
     timeoutMS: 20000,
