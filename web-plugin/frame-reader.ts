@@ -20,11 +20,13 @@ export function parseJsonFrame(data: string): ParseResult {
   if (typeof value !== 'object' || value === null) return { ok: false, reason: 'not an object' };
   const frame = value as Record<string, unknown>;
   if (frame.v !== FRAME_VERSION) return { ok: false, reason: `unsupported frame version ${String(frame.v)}` };
-  if (typeof frame.type !== 'string' || !FRAME_TYPES.has(frame.type)) {
+  // Set.has is false for a value that is not a string, so no separate typeof check.
+  if (!FRAME_TYPES.has(frame.type as string)) {
     return { ok: false, reason: `unknown frame type ${String(frame.type)}` };
   }
   if (typeof frame.turnId !== 'string') return { ok: false, reason: 'turnId missing' };
-  if (typeof frame.seq !== 'number' || !Number.isInteger(frame.seq) || frame.seq < 0) {
+  // Number.isInteger is false for a value that is not a number.
+  if (!Number.isInteger(frame.seq) || (frame.seq as number) < 0) {
     return { ok: false, reason: 'seq missing' };
   }
   if (frame.type === 'delta' && typeof frame.text !== 'string')
@@ -116,16 +118,15 @@ export class TurnTracker {
  * text that happens to parse as JSON (`42`, `"yes"`, `[1]`), is answer text.
  */
 export function rawAnswerText(data: string): string | undefined {
-  let value: unknown;
   try {
-    value = JSON.parse(data);
+    const value: unknown = JSON.parse(data);
+    const isFrame =
+      typeof value === 'object' &&
+      value !== null &&
+      'v' in value &&
+      typeof (value as { type?: unknown }).type === 'string';
+    return isFrame ? undefined : data;
   } catch {
     return data; // Not JSON: answer text.
   }
-  const isFrame =
-    typeof value === 'object' &&
-    value !== null &&
-    'v' in value &&
-    typeof (value as { type?: unknown }).type === 'string';
-  return isFrame ? undefined : data;
 }

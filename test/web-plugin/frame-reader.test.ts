@@ -167,6 +167,23 @@ describe('TurnTracker', () => {
     expect(tracker.cancelActive()).toBeUndefined();
   });
 
+  it('remembers all of the last 64 finished turns through a Stop press with no answer running', () => {
+    // Prepare: 64 finished turns, then Stop pressed between answers
+    const tracker = new TurnTracker();
+    for (let index = 0; index < 64; index += 1) {
+      tracker.accept(start(`t${index}`));
+      tracker.accept(end(`t${index}`, 1));
+    }
+    const pressed = tracker.cancelActive();
+
+    // Act: a late frame of the oldest of them
+    const late = tracker.accept(delta('t0', 1));
+
+    // Assess
+    expect(pressed).toBeUndefined();
+    expect(late).toEqual({ kind: 'stale' });
+  });
+
   it('drops a frame older than the last one delivered, not only the same seq', () => {
     // Prepare
     const tracker = new TurnTracker();
