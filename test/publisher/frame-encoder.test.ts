@@ -153,7 +153,7 @@ describe('ConnectionEncoder limits', () => {
     const fits = 'the model stopped: '.repeat(20);
     const huge = 'é'.repeat(40_000);
     // Act
-    const [whole, cut, empty] = [fits, huge, ''].map(
+    const [whole = '', cut = '', empty = ''] = [fits, huge, ''].map(
       (message) => encoder.encode({ kind: 'error', code: 'E', message })[0] ?? '',
     );
     // Assess
