@@ -213,6 +213,60 @@ describe('ConnectionEncoder limits', () => {
   });
 });
 
+describe('ConnectionEncoder room for the sequence number', () => {
+  const parse = (message: string) => JSON.parse(message) as Frame;
+  /** A frame must still fit when its seq has ten digits: bytes + the digits its seq does not use. */
+  const sizeAtTenDigits = (message: string) => bytes(message) + 10 - String(parse(message).seq).length;
+
+  it('json protocol: error, delta and citation frames still fit the limit once seq reaches ten digits', () => {
+    // Prepare: 600-byte frames; a long error, long text, and citations of uneven sizes
+    const encoder = new ConnectionEncoder('json', 'turn-7', 600);
+    const citations: Citation[] = Array.from({ length: 90 }, (_, i) => ({
+      text: 'cited '.repeat(1 + ((i * 7) % 13)),
+      sources: [{ title: `doc ${i}`, uri: `s3://bucket/${'k'.repeat((i * 11) % 37)}` }],
+    }));
+    // Act
+    const messages = [
+      ...encoder.encode({ kind: 'error', code: 'ModelStreamErrorException', message: 'é'.repeat(2_000) }),
+      ...encoder.encode({ kind: 'text', text: 'ü'.repeat(3_000) }),
+      ...encoder.encode({ kind: 'citations', citations }),
+    ];
+    // Assess: every citation arrives, and no frame would outgrow 600 bytes at seq 9,999,999,999
+    const frames = messages.map(parse);
+    expect(frames.flatMap((f) => (f.type === 'citation' ? f.citations : []))).toEqual(citations);
+    expect(frames.filter((f) => f.type === 'citation').length).toBeGreaterThan(5);
+    for (const message of messages) expect(sizeAtTenDigits(message)).toBeLessThanOrEqual(600);
+  });
+
+  it('json protocol: no citations make no frame and use no seq', () => {
+    // Prepare
+    const encoder = new ConnectionEncoder('json', 't');
+    // Act
+    const messages = encoder.encode({ kind: 'citations', citations: [] });
+    const [next] = encoder.encode({ kind: 'start' });
+    // Assess
+    expect(messages).toEqual([]);
+    expect(parse(next ?? '').seq).toBe(0);
+    expect(encoder.nextSeq).toBe(1);
+  });
+
+  it('text protocol: once text was sent, only the end adds the end-of-text marker', () => {
+    // Prepare
+    const encoder = new ConnectionEncoder('text', 't');
+    encoder.encode({ kind: 'text', text: 'hello' });
+    // Act
+    const others = [
+      ...encoder.encode({ kind: 'start' }),
+      ...encoder.encode({ kind: 'citations', citations: [{ sources: [{ title: 'doc' }] }] }),
+      ...encoder.encode({ kind: 'error', code: 'E', message: 'failed' }),
+    ];
+    const end = encoder.encode({ kind: 'end', stopReason: 'end_turn', totalMs: 1 });
+    // Assess
+    expect(others).toEqual([]);
+    expect(end).toEqual([END_OF_TEXT_MARKER]);
+  });
+});
+
 describe('fitCitation', () => {
   const size = (citation: Citation) => bytes(JSON.stringify(citation)) + 1;
 

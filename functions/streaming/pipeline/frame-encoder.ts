@@ -25,7 +25,7 @@ export type OutboundItem =
 const SEQ_PLACEHOLDER = 9_999_999_999;
 
 function bytes(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
+  return Buffer.byteLength(text); // UTF-8
 }
 
 export class ConnectionEncoder {
