@@ -127,9 +127,9 @@ describe('splitText', () => {
       expect(pieces[1]).toBe(`e${'\u0301'.repeat(before + 10)}z`);
     });
 
-    it(`a cluster starting ${GRAPHEME_WINDOW} code units before the cut is cut at the last code point that fits`, () => {
+    it(`a cluster starting ${GRAPHEME_WINDOW + 1} code units before the cut is cut at the last code point that fits`, () => {
       // Prepare
-      const before = GRAPHEME_WINDOW;
+      const before = GRAPHEME_WINDOW + 1;
       const source = text(before + 10);
       // Act
       const pieces = splitText(source, budget(before));
@@ -137,6 +137,22 @@ describe('splitText', () => {
       expect(pieces[0]).toBe(`${'a'.repeat(200)}e${'\u0301'.repeat(before - 1)}`);
       expect(bytes(pieces[0] ?? '')).toBe(budget(before));
       expect(pieces.join('')).toBe(source);
+    });
+
+    it('a chain of joined emoji longer than the window is cut at code points, each piece as full as fits (no lone joiner)', () => {
+      // Prepare: one cluster of 150 × (🐀 + zero-width joiner): 300 code points, 1,050 bytes
+      const chain = '\u{1F400}\u200d'.repeat(150);
+      for (const maxBytes of [200, 203, 206, 209, 212, 215, 382, 582]) {
+        for (const cost of [utf8Cost, jsonStringCost]) {
+          // Act
+          const pieces = splitText(chain, maxBytes, cost);
+          // Assess: the pieces whole-text segmentation gives, so every piece but the last is
+          // within one code point (4 bytes) of the budget: a 3-byte piece holding only a joiner
+          // would be a frame spent on nothing the reader can see
+          expect(pieces).toEqual(reference(chain, maxBytes, cost));
+          for (const piece of pieces.slice(0, -1)) expect(bytes(piece)).toBeGreaterThan(maxBytes - 4);
+        }
+      }
     });
 
     it('a cluster larger than a piece is cut at code points, each piece full', () => {

@@ -8,8 +8,9 @@
  * before each cut goes through Intl.Segmenter: on Node 20 segmenting a whole text takes time
  * quadratic in its length (64 KB: seconds), one window per cut keeps splitting linear. So a
  * cluster straddling a cut stays whole when it starts less than GRAPHEME_WINDOW code units before
- * the cut; a longer one (only crafted text has one: a letter with dozens of accents) is cut at a
- * code point, like a cluster larger than a whole piece.
+ * the cut (and no other cluster of more than GRAPHEME_WINDOW code units runs up to it); a longer
+ * one (only crafted text has one: a letter with dozens of accents, a long chain of joined emoji)
+ * is cut at a code point, like a cluster larger than a whole piece, each piece as full as fits.
  */
 
 export type ByteCost = (codePoint: string) => number;
@@ -29,10 +30,15 @@ const graphemes = new Intl.Segmenter();
 export function splitText(text: string, maxBytes: number, cost: ByteCost = utf8Cost): string[] {
   if (maxBytes < 6) throw new RangeError(`maxBytes must be at least 6, got ${maxBytes}`);
   const pieces: string[] = [];
+  // False after a cut inside a cluster: the next piece starts in the middle of one.
+  let startsOnBoundary = true;
   for (let start = 0; start < text.length; ) {
     const fit = fittingEnd(text, start, maxBytes, cost);
     if (fit === start) throw new RangeError(`a code point costs more than maxBytes (${maxBytes})`);
-    const end = fit < text.length ? lastBoundary(text, start, fit) : fit;
+    const boundary: number | undefined =
+      fit < text.length ? lastBoundary(text, start, fit, startsOnBoundary) : fit;
+    const end = boundary ?? fit;
+    startsOnBoundary = boundary !== undefined;
     pieces.push(text.slice(start, end));
     start = end;
   }
@@ -52,25 +58,36 @@ function fittingEnd(text: string, start: number, maxBytes: number, cost: ByteCos
   return index;
 }
 
-const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
 const isRegionalIndicator = (codePoint: number) => codePoint >= 0x1f1e6 && codePoint <= 0x1f1ff;
 
 /**
- * The last grapheme boundary in the window before `end` (a code point boundary), or `end` when
- * there is none. `start`, where the piece began, is a boundary.
+ * The last grapheme boundary after `start` in the window before `end` (a code point boundary), or
+ * undefined when there is none. A window that starts inside a cluster (after a cut in a cluster
+ * longer than the window, or at a piece that began in one) sees a false boundary where its first
+ * segment ends, after a lone low surrogate, joiner or accent: that first boundary counts only when
+ * the window starts at a piece's start that is a boundary.
  */
-function lastBoundary(text: string, start: number, end: number): number {
-  let from = Math.max(start, end - GRAPHEME_WINDOW);
-  if (isLowSurrogate(text.charCodeAt(from))) from--; // the window starts with a whole code point
+function lastBoundary(
+  text: string,
+  start: number,
+  end: number,
+  startsOnBoundary: boolean,
+): number | undefined {
+  // Two code units more than the window: the first segment's end is not trusted, and a segment
+  // is one or two code units long unless a cluster straddles the window's start.
+  let from = Math.max(start, end - GRAPHEME_WINDOW - 2);
   // A flag is a pair of regional indicators counted from the start of their run: a window that
   // starts inside a run starts on a pair (counted back no further than the piece's start).
   let run = from;
   while (run > start && isRegionalIndicator(text.codePointAt(run - 2) as number)) run -= 2;
   if ((from - run) % 4 !== 0) from -= 2;
   // The window ends after the code point that follows the cut: it decides whether the cut is a boundary.
-  let boundary = from;
+  let trusted = from === start && startsOnBoundary;
+  let boundary: number | undefined;
   for (const { index } of graphemes.segment(text.slice(from, end + 2))) {
-    if (index > 0 && from + index <= end) boundary = from + index;
+    if (index === 0) continue;
+    if (trusted && from + index <= end) boundary = from + index;
+    trusted = true;
   }
-  return boundary > from ? boundary : end;
+  return boundary;
 }
