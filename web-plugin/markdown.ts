@@ -91,7 +91,8 @@ class InlineText {
 
   /** `_em_` starting exactly at `start`, which a search from an earlier start refused. */
   emphasisAt(start: number): InlineMatch | null {
-    if (start === 0 || this.text[start] !== '_' || !WORD.test(this.text.charAt(start - 1))) return null;
+    // At 0, charAt(-1) is '' and not a word character.
+    if (this.text[start] !== '_' || !WORD.test(this.text.charAt(start - 1))) return null;
     EMPHASIS_AT.lastIndex = start;
     const match = EMPHASIS_AT.exec(this.text);
     return match ? { index: start, end: start + match[0].length, groups: match } : null;
@@ -176,30 +177,33 @@ interface InlineRule {
   build(groups: readonly (string | undefined)[]): MarkdownNode;
 }
 
+/** A capture group's text ('' when its alternative did not match). */
+const group = (groups: readonly (string | undefined)[], n: number): string => groups[n] ?? '';
+
 /** In order of precedence when two match at the same place. */
 const INLINE_RULES: readonly InlineRule[] = [
-  { find: (scan, from) => scan.regex(CODE, from), build: (g) => ({ tag: 'code', children: [g[1] ?? ''] }) },
+  { find: (scan, from) => scan.regex(CODE, from), build: (g) => ({ tag: 'code', children: [group(g, 1)] }) },
   {
     find: (scan, from) => scan.link(from),
     build: (g) => {
-      const href = safeHref(g[2] ?? '');
-      const children = parseInline(g[1] ?? '');
+      const href = safeHref(group(g, 2));
+      const children = parseInline(group(g, 1));
       return href ? { tag: 'a', href, children } : { tag: 'em', children };
     },
   },
   {
     find: (scan, from) => scan.regex(STRONG, from),
-    build: (g) => ({ tag: 'strong', children: parseInline(g[1] ?? g[2] ?? '') }),
+    build: (g) => ({ tag: 'strong', children: parseInline(group(g, 1) || group(g, 2)) }),
   },
   {
     find: (scan, from, start) => scan.emphasis(from, start),
     findAt: (scan, start) => scan.emphasisAt(start),
-    build: (g) => ({ tag: 'em', children: parseInline(g[1] ?? g[2] ?? '') }),
+    build: (g) => ({ tag: 'em', children: parseInline(group(g, 1) || group(g, 2)) }),
   },
   {
     find: (scan, from) => scan.url(from),
     build: (g) => {
-      const raw = g[0] ?? '';
+      const raw = group(g, 0);
       const href = safeHref(raw);
       return href ? { tag: 'a', href, children: [raw] } : raw;
     },
@@ -258,6 +262,7 @@ const FENCE = /^\s*```/;
 /** Parses the subset into a tree of safe nodes. */
 export function parseMarkdown(source: string): MarkdownElement[] {
   const lines = source.replace(/\r\n?/g, '\n').split('\n');
+  const lineAt = (i: number) => lines[i] ?? '';
   const blocks: MarkdownElement[] = [];
   let paragraph: string[] = [];
   const flush = () => {
@@ -265,11 +270,11 @@ export function parseMarkdown(source: string): MarkdownElement[] {
     paragraph = [];
   };
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? '';
+    const line = lineAt(i);
     if (FENCE.test(line)) {
       flush();
       const code: string[] = [];
-      for (i += 1; i < lines.length && !FENCE.test(lines[i] ?? ''); i++) code.push(lines[i] ?? '');
+      for (i += 1; i < lines.length && !FENCE.test(lineAt(i)); i++) code.push(lineAt(i));
       blocks.push({ tag: 'pre', children: [{ tag: 'code', children: [code.join('\n')] }] });
       continue;
     }
@@ -279,9 +284,9 @@ export function parseMarkdown(source: string): MarkdownElement[] {
       const pattern = listKind === 'ul' ? BULLET : NUMBERED;
       const items: MarkdownElement[] = [];
       for (; i < lines.length; i++) {
-        const item = pattern.exec(lines[i] ?? '');
+        const item = pattern.exec(lineAt(i));
         if (!item) break;
-        items.push({ tag: 'li', children: parseInline(item[1] ?? '') });
+        items.push({ tag: 'li', children: parseInline(group(item, 1)) });
       }
       i -= 1;
       blocks.push({ tag: listKind, children: items });
@@ -290,7 +295,7 @@ export function parseMarkdown(source: string): MarkdownElement[] {
     const heading = HEADING.exec(line);
     if (heading) {
       flush();
-      blocks.push({ tag: 'p', children: [{ tag: 'strong', children: parseInline(heading[1] ?? '') }] });
+      blocks.push({ tag: 'p', children: [{ tag: 'strong', children: parseInline(group(heading, 1)) }] });
       continue;
     }
     if (line.trim() === '') flush();

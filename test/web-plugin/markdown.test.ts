@@ -121,6 +121,7 @@ describe('markdown blocks', () => {
     ['  ## Indented *and* `code`', '<p><strong>Indented <em>and</em> <code>code</code></strong></p>'],
     ['####### Seven is text', '<p>####### Seven is text</p>'],
     ['#hashtag', '<p>#hashtag</p>'],
+    ['##    Spaced out', '<p><strong>Spaced out</strong></p>'],
   ])('renders the heading %j as a bold paragraph, and only real headings', (source, html) => {
     expect(markdownToHtml(source)).toBe(html);
   });
@@ -145,6 +146,17 @@ describe('markdown blocks', () => {
     expect(markdownToHtml('one\r\ntwo\rthree\r\n\r\nfour')).toBe('<p>one<br>two<br>three</p><p>four</p>');
   });
 
+  it('loses no text of a list line or heading that holds a Unicode line or paragraph separator', () => {
+    // Prepare: U+2028 / U+2029 end a line for a regex's dot, not for this renderer's line split
+    const sources = ['- one\u2028two', '1. one\u2029two', '# one\u2028two'];
+    for (const source of sources) {
+      // Act
+      const html = markdownToHtml(source);
+      // Assess: shown as a paragraph, every character there
+      expect(html).toBe(`<p>${source}</p>`);
+    }
+  });
+
   it('separates paragraphs at a line of spaces only', () => {
     expect(markdownToHtml('first\n   \t\nsecond')).toBe('<p>first</p><p>second</p>');
   });
@@ -156,6 +168,8 @@ describe('markdown blocks', () => {
     ['- bullet\n1. number', '<ul><li>bullet</li></ul><ol><li>number</li></ol>'],
     ['1. number\n- bullet', '<ol><li>number</li></ol><ul><li>bullet</li></ul>'],
     ['-no space\n1.5 litres\n1234567890. too long', '<p>-no space<br>1.5 litres<br>1234567890. too long</p>'],
+    ['-   three spaces\n-\ttab', '<ul><li>three spaces</li><li>tab</li></ul>'],
+    ['1.    wide\n2)\t\ttabs', '<ol><li>wide</li><li>tabs</li></ol>'],
     [
       '- **bold** [x](https://x.example/)',
       '<ul><li><strong>bold</strong> <a href="https://x.example/" rel="noopener noreferrer nofollow" target="_blank">x</a></li></ul>',
