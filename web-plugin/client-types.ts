@@ -8,11 +8,20 @@ import type { Protocol } from '../functions/protocol/websocket';
 import type { WebPluginError } from './errors';
 import type { SigningCredentials } from './signer';
 
+/** Credentials the client signs with, as the credentials cache keeps them. */
 export interface ClientCredentials extends SigningCredentials {
   /** When the credentials stop working; they are fetched again a few minutes before. */
   expiration?: Date;
 }
-export type CredentialsProvider = () => Promise<ClientCredentials>;
+/**
+ * What a CredentialsProvider returns: `expiration` is a `Date` (AWS SDK v3), or a number since
+ * the epoch, in seconds as Cognito's JSON `Expiration` carries it or in milliseconds as
+ * `Date.now()` counts; a number below EPOCH_SECONDS_LIMIT is read as seconds.
+ */
+export interface ProviderCredentials extends SigningCredentials {
+  expiration?: Date | number;
+}
+export type CredentialsProvider = () => Promise<ProviderCredentials>;
 
 /** The part of a WebSocket event the client reads (DOM and `ws` events both fit). */
 export interface WebSocketEventLike {

@@ -3,8 +3,42 @@
  * checked, kept until shortly before they expire, and fetched again ahead of that (a timer), so a
  * reconnect never waits for them.
  */
-import type { ClientCredentials, ClientLogger, ClientTimers, CredentialsProvider } from './client-types';
+import type {
+  ClientCredentials,
+  ClientLogger,
+  ClientTimers,
+  CredentialsProvider,
+  ProviderCredentials,
+} from './client-types';
 import { WebPluginError } from './errors';
+
+/**
+ * An `expiration` number below this is seconds since the epoch, from it on milliseconds: 10^11
+ * seconds is the year 5138, 10^11 milliseconds is March 1973, so no real expiry is ambiguous.
+ */
+export const EPOCH_SECONDS_LIMIT = 1e11;
+
+/** The provider's `expiration` as a Date: a valid Date, or epoch seconds/milliseconds (see above). */
+export function readExpiration(value: unknown): Date | undefined {
+  if (value === undefined || value === null) return undefined;
+  // Not instanceof: a Date from another frame (an iframe's SDK) is a Date too.
+  const isDate = Object.prototype.toString.call(value) === '[object Date]';
+  if (isDate && !Number.isNaN((value as Date).getTime())) return new Date((value as Date).getTime());
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
+    return new Date(value < EPOCH_SECONDS_LIMIT ? value * 1000 : value);
+  }
+  const shown = isDate
+    ? 'an invalid Date'
+    : typeof value === 'string'
+      ? `the string "${value}"`
+      : typeof value === 'number'
+        ? `the number ${value}`
+        : `a value of type ${typeof value}`;
+  throw new WebPluginError(
+    'BAD_OPTION',
+    `credentials.expiration must be a Date or a number of seconds or milliseconds since the epoch, got ${shown}`,
+  );
+}
 
 export interface CredentialsCacheOptions {
   readonly provider: CredentialsProvider;
@@ -29,7 +63,7 @@ export class CredentialsCache {
     const margin = this.options.refreshMarginMs;
     if (cached && (!cached.expiration || cached.expiration.getTime() - this.options.now() > margin))
       return cached;
-    let fresh: ClientCredentials | undefined;
+    let fresh: ProviderCredentials | undefined;
     try {
       fresh = await this.options.provider();
     } catch (error) {
@@ -41,9 +75,16 @@ export class CredentialsCache {
         'the credentials provider returned no accessKeyId/secretAccessKey',
       );
     }
-    this.cached = fresh;
-    this.scheduleRefresh(fresh);
-    return fresh;
+    const expiration = readExpiration(fresh.expiration);
+    const checked: ClientCredentials = {
+      accessKeyId: fresh.accessKeyId,
+      secretAccessKey: fresh.secretAccessKey,
+      ...(fresh.sessionToken ? { sessionToken: fresh.sessionToken } : {}),
+      ...(expiration ? { expiration } : {}),
+    };
+    this.cached = checked;
+    this.scheduleRefresh(checked);
+    return checked;
   }
 
   /** Stops the refresh timer (the client closed or gave up). */

@@ -96,6 +96,7 @@ import {
   type WebSocketEventLike,
   type WebSocketLike,
 } from './client';
+import { readExpiration } from './credentials-cache';
 import { WebPluginError } from './errors';
 import { rawAnswerText } from './frame-reader';
 
@@ -415,7 +416,7 @@ export function attachToLexWebUi(
   const credentials: CredentialsProvider = given
     ? async () => {
         const fresh = await given();
-        remember(fresh);
+        remember({ ...fresh, expiration: readExpiration(fresh.expiration) });
         return fresh;
       }
     : fromStore;
