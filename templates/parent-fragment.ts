@@ -10,8 +10,11 @@ import { ReadableStack } from './readable-stack';
 import {
   addBootstrapParameters,
   addLogHashKeyParameter,
+  addParentSettingsParameters,
   addSharedSettingsParameters,
   type BootstrapParameters,
+  type ParentSettingsParameters,
+  parentSettingsForNestedStack,
   type SharedSettingsParameters,
   sharedSettingsForNestedStack,
 } from './shared-parameters';
@@ -39,6 +42,12 @@ export interface ParentStreaming {
    * parent's publisher Lambdas so their log refs match the connection Lambda's.
    */
   readonly logHashKey: CfnParameter;
+  /**
+   * The streaming settings an admin sets on the parent (PARENT_SETTING_NAMES: identity binding and
+   * its caps, the API Gateway logging role, the direct-ask route and its model, the alarms), each
+   * passed to the nested stack under the same name and with the streaming template's default.
+   */
+  readonly settings: ParentSettingsParameters;
   /** `Fn::GetAtt StreamingStack.Outputs.<name>`: valid only where `enabled` holds. */
   output(name: StreamingOutputName): string;
   /** `Fn::If StreamingEnabled, <output>, <otherwise>`: safe anywhere in the parent. */
@@ -48,8 +57,9 @@ export interface ParentStreaming {
 /**
  * Adds the toggle to a parent: the `EnableStreaming` parameter, the `StreamingEnabled` condition,
  * the nested streaming stack gated by it (given the parent's bootstrap location, its
- * log-retention, X-Ray and VPC settings, QnABot's names, and the `LogHashKey` parameter), and the
- * `StreamingWebSocketEndpoint` output under it.
+ * log-retention, X-Ray and VPC settings, QnABot's names, the `LogHashKey` parameter and the
+ * parent-settable streaming settings, declared on the parent as the streaming template declares
+ * them), and the `StreamingWebSocketEndpoint` output under it.
  */
 export function addStreamingToParent(
   stack: Stack,
@@ -64,6 +74,7 @@ export function addStreamingToParent(
       'TRUE adds word-by-word streaming of answers (WebSocket API, session table, connection Lambda). Paste the StreamingWebSocketEndpoint output into the chat client configuration.',
   });
   const logHashKey = addLogHashKeyParameter(stack);
+  const settings = addParentSettingsParameters(stack);
   const enabled = new CfnCondition(stack, PARENT_NAMES.streamingEnabled, {
     expression: Fn.conditionEquals(enableStreaming.valueAsString, 'TRUE'),
   });
@@ -85,6 +96,7 @@ export function addStreamingToParent(
       [STREAMING_PARAMETERS.bootstrapPrefix]: bootstrap.prefix.valueAsString,
       ...sharedSettingsForNestedStack(shared),
       [STREAMING_PARAMETERS.logHashKey]: logHashKey.valueAsString,
+      ...parentSettingsForNestedStack(settings),
     },
   });
   nestedStack.cfnOptions.condition = enabled;
@@ -99,7 +111,7 @@ export function addStreamingToParent(
   });
   endpoint.condition = enabled;
 
-  return { enableStreaming, enabled, nestedStack, logHashKey, output, outputIfEnabled };
+  return { enableStreaming, enabled, nestedStack, logHashKey, settings, output, outputIfEnabled };
 }
 
 /** A stack holding only the streaming parts of a parent: the source of the fragment. */

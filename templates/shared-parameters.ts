@@ -6,7 +6,8 @@
  */
 import { CfnParameter, Fn, type Stack } from 'aws-cdk-lib';
 import { MIN_LOG_HASH_KEY_LENGTH } from '../functions/shared/config';
-import { LOG_RETENTION_DAYS } from './streaming-construct';
+import { BINDING_DEFAULTS, IDENTITY_BINDINGS } from '../functions/shared/constants';
+import { BINDING_LIMITS, LOG_RETENTION_DAYS } from './streaming-construct';
 
 /** Parameter names shared with QnABot's master template. */
 export const SHARED_PARAMETER_NAMES = {
@@ -151,4 +152,174 @@ export function addLogHashKeyParameter(stack: Stack): CfnParameter {
     constraintDescription: `must be empty or at least ${MIN_LOG_HASH_KEY_LENGTH} characters`,
     description: `Key (at least ${MIN_LOG_HASH_KEY_LENGTH} characters) of the keyed hashes that stand for session and identity ids in the Lambda logs (sessionRef, identityRef): with one key, the lines of a session match across the connection, ask and publisher (fulfillment, QnABot hook) Lambdas and their containers; give publishers outside this stack the same value as STREAMING_LOG_HASH_KEY. Empty: each Lambda container draws its own random key, so refs match only within one container. Whoever holds the key can compute the ref of an id they know: keep it as private as the logs.`,
   });
+}
+
+/**
+ * Settings of the streaming template an admin of a nested deployment sets on the parent (the
+ * guides tell admins to set them: the identity binding and its caps, the region's API Gateway
+ * logging role, the direct-ask route and the one model it may call, the alarms). Declared once,
+ * here, by the streaming template and by parents alike, with the same names, defaults and
+ * constraints, so a parent that leaves them alone deploys the nested stack exactly as before. The
+ * other streaming parameters (throttles, reserved concurrency, the ask route's spend limits) keep
+ * their template defaults under a parent.
+ */
+export const PARENT_SETTING_NAMES = {
+  identityBinding: 'IdentityBinding',
+  maxSessionsPerIdentity: 'MaxSessionsPerIdentity',
+  maxTabsPerSession: 'MaxTabsPerSession',
+  configureApiGatewayAccount: 'ConfigureApiGatewayAccount',
+  enableDirectAsk: 'EnableDirectAsk',
+  directAskModelId: 'DirectAskModelId',
+  enableAlarms: 'EnableAlarms',
+  alarmEmail: 'AlarmEmail',
+  alarmTimeToFirstTokenMs: 'AlarmTimeToFirstTokenMs',
+  alarmErrorThreshold: 'AlarmErrorThreshold',
+} as const;
+
+export interface IdentityBindingParameters {
+  readonly identityBinding: CfnParameter;
+  readonly maxSessions: CfnParameter;
+  readonly maxTabs: CfnParameter;
+}
+
+/** `IdentityBinding`, `MaxSessionsPerIdentity`, `MaxTabsPerSession`. */
+export function addIdentityBindingParameters(stack: Stack): IdentityBindingParameters {
+  const n = PARENT_SETTING_NAMES;
+  return {
+    identityBinding: new CfnParameter(stack, n.identityBinding, {
+      type: 'String',
+      default: BINDING_DEFAULTS.identityBinding,
+      allowedValues: [...IDENTITY_BINDINGS],
+      description:
+        "Who may open a socket for a session id. OWNER: the first identity to connect with a session id owns it while it has open tabs or a recent claim; a session id shaped like a Cognito identity id belongs to that identity only; stock Lex Web UI works. STRICT: sessionId must be the caller's Cognito identity id (the plugin's default). OFF: any signed caller may use any session id (QnABot's behaviour).",
+    }),
+    maxSessions: new CfnParameter(stack, n.maxSessionsPerIdentity, {
+      type: 'Number',
+      default: BINDING_DEFAULTS.maxSessionsPerIdentity,
+      minValue: BINDING_LIMITS.maxSessionsPerIdentity.min,
+      maxValue: BINDING_LIMITS.maxSessionsPerIdentity.max,
+      description: 'OWNER binding: how many session ids one identity may own at once (403 past it).',
+    }),
+    maxTabs: new CfnParameter(stack, n.maxTabsPerSession, {
+      type: 'Number',
+      default: BINDING_DEFAULTS.maxTabsPerSession,
+      minValue: BINDING_LIMITS.maxTabsPerSession.min,
+      maxValue: BINDING_LIMITS.maxTabsPerSession.max,
+      description: 'How many tabs (sockets) one session may have open at once (403 past it).',
+    }),
+  };
+}
+
+/** `ConfigureApiGatewayAccount`: TRUE sets the region-wide API Gateway CloudWatch Logs role. */
+export function addConfigureApiGatewayAccountParameter(stack: Stack): CfnParameter {
+  return new CfnParameter(stack, PARENT_SETTING_NAMES.configureApiGatewayAccount, {
+    type: 'String',
+    default: 'FALSE',
+    allowedValues: ['TRUE', 'FALSE'],
+    description:
+      'TRUE sets the region-wide API Gateway CloudWatch Logs role (needed once per account and region for WebSocket access logs). Leave FALSE if it is already set: it is shared by every API in the region.',
+  });
+}
+
+export interface DirectAskSwitchParameters {
+  readonly enableDirectAsk: CfnParameter;
+  readonly directAskModelId: CfnParameter;
+}
+
+/** `EnableDirectAsk` and `DirectAskModelId`: the ask route, and the one model it may call. */
+export function addDirectAskSwitchParameters(stack: Stack): DirectAskSwitchParameters {
+  const n = PARENT_SETTING_NAMES;
+  return {
+    enableDirectAsk: new CfnParameter(stack, n.enableDirectAsk, {
+      type: 'String',
+      default: 'FALSE',
+      allowedValues: ['TRUE', 'FALSE'],
+      description:
+        'TRUE adds the "ask" route for apps without Lex: a client sends {"action":"ask","question":"..."} on its socket and the answer streams back to its session.',
+    }),
+    directAskModelId: new CfnParameter(stack, n.directAskModelId, {
+      type: 'String',
+      default: 'amazon.nova-micro-v1:0',
+      minLength: 1,
+      description:
+        'Bedrock foundation model (a model id, not an inference profile) that answers "ask" messages; the only model the ask Lambda may call. Used only when EnableDirectAsk=TRUE.',
+    }),
+  };
+}
+
+export interface AlarmParameters {
+  readonly enableAlarms: CfnParameter;
+  readonly alarmEmail: CfnParameter;
+  readonly alarmTtft: CfnParameter;
+  readonly alarmErrors: CfnParameter;
+}
+
+/** `EnableAlarms`, `AlarmEmail`, `AlarmTimeToFirstTokenMs`, `AlarmErrorThreshold`. */
+export function addAlarmParameters(stack: Stack): AlarmParameters {
+  const n = PARENT_SETTING_NAMES;
+  return {
+    enableAlarms: new CfnParameter(stack, n.enableAlarms, {
+      type: 'String',
+      default: 'FALSE',
+      allowedValues: ['TRUE', 'FALSE'],
+      description:
+        'TRUE creates CloudWatch alarms (failed answers, p90 time to first token) and an SNS topic for them. Setting AlarmEmail turns them on as well.',
+    }),
+    alarmEmail: new CfnParameter(stack, n.alarmEmail, {
+      type: 'String',
+      default: '',
+      allowedPattern: '^$|^[^@\\s]+@[^@\\s]+$',
+      constraintDescription: 'must be empty or an email address',
+      description:
+        'Email address subscribed to the alarm topic (confirm the subscription mail); empty for none. Non-empty turns the alarms on.',
+    }),
+    alarmTtft: new CfnParameter(stack, n.alarmTimeToFirstTokenMs, {
+      type: 'Number',
+      default: 3000,
+      minValue: 100,
+      description:
+        'Alarm when the p90 time to first token of any publisher stays above this many milliseconds.',
+    }),
+    alarmErrors: new CfnParameter(stack, n.alarmErrorThreshold, {
+      type: 'Number',
+      default: 1,
+      minValue: 1,
+      description: 'Alarm when this many answers fail (plus connection Lambda errors) within 5 minutes.',
+    }),
+  };
+}
+
+/** The parent-settable streaming parameters, declared together (a parent's, in this order). */
+export interface ParentSettingsParameters {
+  readonly binding: IdentityBindingParameters;
+  readonly configureApiGatewayAccount: CfnParameter;
+  readonly directAsk: DirectAskSwitchParameters;
+  readonly alarms: AlarmParameters;
+}
+
+export function addParentSettingsParameters(stack: Stack): ParentSettingsParameters {
+  return {
+    binding: addIdentityBindingParameters(stack),
+    configureApiGatewayAccount: addConfigureApiGatewayAccountParameter(stack),
+    directAsk: addDirectAskSwitchParameters(stack),
+    alarms: addAlarmParameters(stack),
+  };
+}
+
+/** The nested stack's values for the parent-settable parameters: each the parent's own. */
+export function parentSettingsForNestedStack(settings: ParentSettingsParameters): Record<string, string> {
+  const n = PARENT_SETTING_NAMES;
+  const { binding, directAsk, alarms } = settings;
+  return {
+    [n.identityBinding]: binding.identityBinding.valueAsString,
+    [n.maxSessionsPerIdentity]: binding.maxSessions.valueAsString,
+    [n.maxTabsPerSession]: binding.maxTabs.valueAsString,
+    [n.configureApiGatewayAccount]: settings.configureApiGatewayAccount.valueAsString,
+    [n.enableDirectAsk]: directAsk.enableDirectAsk.valueAsString,
+    [n.directAskModelId]: directAsk.directAskModelId.valueAsString,
+    [n.enableAlarms]: alarms.enableAlarms.valueAsString,
+    [n.alarmEmail]: alarms.alarmEmail.valueAsString,
+    [n.alarmTimeToFirstTokenMs]: alarms.alarmTtft.valueAsString,
+    [n.alarmErrorThreshold]: alarms.alarmErrors.valueAsString,
+  };
 }

@@ -21,23 +21,26 @@ import { Code } from 'aws-cdk-lib/aws-lambda';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { DIRECT_ASK_LIMIT_RANGES } from '../functions/shared/config';
-import { BINDING_DEFAULTS, IDENTITY_BINDINGS } from '../functions/shared/constants';
 import { DIRECT_ASK_MAX_TOKENS_LIMIT, DIRECT_ASK_SPEND_DEFAULTS, DirectAsk } from './direct-ask';
 import { StreamingTemplateError } from './errors';
 import { findLambdaAsset, type LambdaAssetKeys } from './lambda-assets';
 import { acknowledgeAlarmTopic, acknowledgeDirectAsk, acknowledgeStreamingTemplate } from './nag';
 import { ReadableStack } from './readable-stack';
 import {
+  addAlarmParameters,
   addBootstrapParameters,
+  addConfigureApiGatewayAccountParameter,
+  addDirectAskSwitchParameters,
+  addIdentityBindingParameters,
   addLogHashKeyParameter,
   addQnabotMasterOnlyParameters,
   addSharedSettingsParameters,
   LOG_HASH_KEY_PARAMETER,
+  PARENT_SETTING_NAMES,
   QNABOT_MASTER_ONLY_PARAMETER_NAMES,
   SHARED_PARAMETER_NAMES,
 } from './shared-parameters';
 import {
-  BINDING_LIMITS,
   CONNECTION_RESERVED_CONCURRENCY_DEFAULT,
   QnaStreaming,
   UNKNOWN_ACTION_THROTTLE_DEFAULTS,
@@ -65,28 +68,19 @@ export const MONITORING_OUTPUTS = {
 export const STREAMING_PARAMETERS = {
   ...SHARED_PARAMETER_NAMES,
   ...QNABOT_MASTER_ONLY_PARAMETER_NAMES,
-  identityBinding: 'IdentityBinding',
-  maxSessionsPerIdentity: 'MaxSessionsPerIdentity',
-  maxTabsPerSession: 'MaxTabsPerSession',
+  ...PARENT_SETTING_NAMES,
   throttlingBurstLimit: 'ThrottlingBurstLimit',
   throttlingRateLimit: 'ThrottlingRateLimit',
   unknownActionThrottlingBurstLimit: 'UnknownActionThrottlingBurstLimit',
   unknownActionThrottlingRateLimit: 'UnknownActionThrottlingRateLimit',
   connectionReservedConcurrency: 'ConnectionReservedConcurrency',
-  configureApiGatewayAccount: 'ConfigureApiGatewayAccount',
   logHashKey: LOG_HASH_KEY_PARAMETER,
-  enableDirectAsk: 'EnableDirectAsk',
-  directAskModelId: 'DirectAskModelId',
   directAskMaxTokens: 'DirectAskMaxTokens',
   directAskAnswersInFlight: 'DirectAskAnswersInFlight',
   directAskQuestionsPerMinute: 'DirectAskQuestionsPerMinute',
   directAskReservedConcurrency: 'DirectAskReservedConcurrency',
   directAskThrottlingBurstLimit: 'DirectAskThrottlingBurstLimit',
   directAskThrottlingRateLimit: 'DirectAskThrottlingRateLimit',
-  enableAlarms: 'EnableAlarms',
-  alarmEmail: 'AlarmEmail',
-  alarmTimeToFirstTokenMs: 'AlarmTimeToFirstTokenMs',
-  alarmErrorThreshold: 'AlarmErrorThreshold',
 } as const;
 
 /** Condition names of the streaming template. */
@@ -141,27 +135,7 @@ export class StreamingStack extends ReadableStack {
     const { bucket: bootstrapBucket, prefix: bootstrapPrefix } = addBootstrapParameters(this);
     const { logRetention, xray, subnets, securityGroups } = addSharedSettingsParameters(this);
     addQnabotMasterOnlyParameters(this);
-    const identityBinding = new CfnParameter(this, p.identityBinding, {
-      type: 'String',
-      default: BINDING_DEFAULTS.identityBinding,
-      allowedValues: [...IDENTITY_BINDINGS],
-      description:
-        "Who may open a socket for a session id. OWNER: the first identity to connect with a session id owns it while it has open tabs or a recent claim; a session id shaped like a Cognito identity id belongs to that identity only; stock Lex Web UI works. STRICT: sessionId must be the caller's Cognito identity id (the plugin's default). OFF: any signed caller may use any session id (QnABot's behaviour).",
-    });
-    const maxSessions = new CfnParameter(this, p.maxSessionsPerIdentity, {
-      type: 'Number',
-      default: BINDING_DEFAULTS.maxSessionsPerIdentity,
-      minValue: BINDING_LIMITS.maxSessionsPerIdentity.min,
-      maxValue: BINDING_LIMITS.maxSessionsPerIdentity.max,
-      description: 'OWNER binding: how many session ids one identity may own at once (403 past it).',
-    });
-    const maxTabs = new CfnParameter(this, p.maxTabsPerSession, {
-      type: 'Number',
-      default: BINDING_DEFAULTS.maxTabsPerSession,
-      minValue: BINDING_LIMITS.maxTabsPerSession.min,
-      maxValue: BINDING_LIMITS.maxTabsPerSession.max,
-      description: 'How many tabs (sockets) one session may have open at once (403 past it).',
-    });
+    const { identityBinding, maxSessions, maxTabs } = addIdentityBindingParameters(this);
     const burst = new CfnParameter(this, p.throttlingBurstLimit, {
       type: 'Number',
       default: 500,
@@ -194,29 +168,10 @@ export class StreamingStack extends ReadableStack {
       description:
         "Reserved concurrency of the connection Lambda: caps what a flood of connects or messages can take of the account's Lambda concurrency. -1: no reservation (use it if the deploy fails because the account's unreserved concurrency would drop below its minimum). 0 stops the function: every connect fails (emergency stop).",
     });
-    const configureAccount = new CfnParameter(this, p.configureApiGatewayAccount, {
-      type: 'String',
-      default: 'FALSE',
-      allowedValues: ['TRUE', 'FALSE'],
-      description:
-        'TRUE sets the region-wide API Gateway CloudWatch Logs role (needed once per account and region for WebSocket access logs). Leave FALSE if it is already set: it is shared by every API in the region.',
-    });
+    const configureAccount = addConfigureApiGatewayAccountParameter(this);
     const logHashKey = addLogHashKeyParameter(this);
 
-    const enableDirectAsk = new CfnParameter(this, p.enableDirectAsk, {
-      type: 'String',
-      default: 'FALSE',
-      allowedValues: ['TRUE', 'FALSE'],
-      description:
-        'TRUE adds the "ask" route for apps without Lex: a client sends {"action":"ask","question":"..."} on its socket and the answer streams back to its session.',
-    });
-    const directAskModelId = new CfnParameter(this, p.directAskModelId, {
-      type: 'String',
-      default: 'amazon.nova-micro-v1:0',
-      minLength: 1,
-      description:
-        'Bedrock foundation model (a model id, not an inference profile) that answers "ask" messages; the only model the ask Lambda may call. Used only when EnableDirectAsk=TRUE.',
-    });
+    const { enableDirectAsk, directAskModelId } = addDirectAskSwitchParameters(this);
     const askMaxTokens = new CfnParameter(this, p.directAskMaxTokens, {
       type: 'Number',
       default: DIRECT_ASK_SPEND_DEFAULTS.maxTokens,
@@ -260,34 +215,7 @@ export class StreamingStack extends ReadableStack {
       description: 'Steady-state "ask" messages per second, for all clients together.',
     });
 
-    const enableAlarms = new CfnParameter(this, p.enableAlarms, {
-      type: 'String',
-      default: 'FALSE',
-      allowedValues: ['TRUE', 'FALSE'],
-      description:
-        'TRUE creates CloudWatch alarms (failed answers, p90 time to first token) and an SNS topic for them. Setting AlarmEmail turns them on as well.',
-    });
-    const alarmEmail = new CfnParameter(this, p.alarmEmail, {
-      type: 'String',
-      default: '',
-      allowedPattern: '^$|^[^@\\s]+@[^@\\s]+$',
-      constraintDescription: 'must be empty or an email address',
-      description:
-        'Email address subscribed to the alarm topic (confirm the subscription mail); empty for none. Non-empty turns the alarms on.',
-    });
-    const alarmTtft = new CfnParameter(this, p.alarmTimeToFirstTokenMs, {
-      type: 'Number',
-      default: 3000,
-      minValue: 100,
-      description:
-        'Alarm when the p90 time to first token of any publisher stays above this many milliseconds.',
-    });
-    const alarmErrors = new CfnParameter(this, p.alarmErrorThreshold, {
-      type: 'Number',
-      default: 1,
-      minValue: 1,
-      description: 'Alarm when this many answers fail (plus connection Lambda errors) within 5 minutes.',
-    });
+    const { enableAlarms, alarmEmail, alarmTtft, alarmErrors } = addAlarmParameters(this);
 
     const xrayEnabled = new CfnCondition(this, c.xrayEnabled, {
       expression: Fn.conditionEquals(xray.valueAsString, 'TRUE'),

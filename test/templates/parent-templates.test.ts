@@ -2,12 +2,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import {
   CfnEvaluator,
   type CfnTemplate,
+  parameterValueProblems,
   referencedLogicalIds,
   resolveParameterString,
 } from '../../cli/local-stack/cloudformation/evaluator';
 import { PUBLISHER_DEFAULTS, readLogHashKey, readPublisherConfig } from '../../functions/shared/config';
 import { ENV } from '../../functions/shared/constants';
-import { PARENT_NAMES, STREAMING_OUTPUTS, synthTemplates } from '../../templates';
+import { MONITORING_OUTPUTS, PARENT_NAMES, STREAMING_OUTPUTS, synthTemplates } from '../../templates';
+import { PARENT_SETTING_NAMES } from '../../templates/shared-parameters';
 import { TEST_ASSET_KEYS } from './asset-keys';
 
 // Prepare (once per file).
@@ -97,6 +99,16 @@ describe('example parent: the EnableStreaming toggle', () => {
           VPCSubnetIdList: { 'Fn::Join': [',', ref('VPCSubnetIdList')] },
           VPCSecurityGroupIdList: { 'Fn::Join': [',', ref('VPCSecurityGroupIdList')] },
           LogHashKey: ref('LogHashKey'),
+          IdentityBinding: ref('IdentityBinding'),
+          MaxSessionsPerIdentity: ref('MaxSessionsPerIdentity'),
+          MaxTabsPerSession: ref('MaxTabsPerSession'),
+          ConfigureApiGatewayAccount: ref('ConfigureApiGatewayAccount'),
+          EnableDirectAsk: ref('EnableDirectAsk'),
+          DirectAskModelId: ref('DirectAskModelId'),
+          EnableAlarms: ref('EnableAlarms'),
+          AlarmEmail: ref('AlarmEmail'),
+          AlarmTimeToFirstTokenMs: ref('AlarmTimeToFirstTokenMs'),
+          AlarmErrorThreshold: ref('AlarmErrorThreshold'),
         },
       },
     });
@@ -170,6 +182,120 @@ describe('example parent: the EnableStreaming toggle', () => {
     visit(parent);
     expect(read.size).toBeGreaterThanOrEqual(4);
     for (const name of read) expect(streaming.Outputs).toHaveProperty([name]);
+  });
+});
+
+/**
+ * The nested stack's parameter values when the parent is deployed with `values` (and
+ * EnableStreaming=TRUE): what CloudFormation passes to the streaming template.
+ */
+function nestedStackValues(values: Record<string, string>): Record<string, string> {
+  const parentValues = { ...bootstrap, EnableStreaming: 'TRUE', ...values };
+  const { resources } = new CfnEvaluator(parent, parentValues).effective();
+  const passed = propertiesOf(resources, 'StreamingStack').Parameters as Record<string, unknown>;
+  // A CommaDelimitedList passed as `Fn::Join [',', Ref list]` arrives as the list's own text.
+  const joinedList = (value: unknown) => {
+    const join = (value as { 'Fn::Join'?: [string, unknown] })['Fn::Join'];
+    return join?.[0] === ',' && !Array.isArray(join[1]) ? join[1] : value;
+  };
+  return Object.fromEntries(
+    Object.entries(passed).map(([name, value]) => [
+      name,
+      resolveParameterString(parent, parentValues, joinedList(value)),
+    ]),
+  );
+}
+
+function resourcesOfType(resources: Record<string, Record<string, unknown>>, type: string): string[] {
+  return Object.entries(resources)
+    .filter(([, resource]) => resource.Type === type)
+    .map(([id]) => id);
+}
+
+describe('example parent: the streaming settings an admin sets on the bot stack', () => {
+  const names = Object.values(PARENT_SETTING_NAMES);
+
+  test.each(names)(
+    '%s is declared on the parent and in the fragment exactly as in the streaming template, and passed on',
+    (name) => {
+      expect(parent.Parameters?.[name]).toEqual(streaming.Parameters?.[name]);
+      expect(fragment.Parameters?.[name]).toEqual(streaming.Parameters?.[name]);
+      expect(
+        (propertiesOf(parent.Resources, 'StreamingStack').Parameters as Record<string, unknown>)[name],
+      ).toEqual(ref(name));
+    },
+  );
+
+  test('with none of them set, the nested stack deploys exactly as a standalone stack with the template defaults', () => {
+    const nested = nestedStackValues({});
+    expect(parameterValueProblems(streaming, nested)).toEqual([]);
+    const viaParent = new CfnEvaluator(streaming, nested).effective();
+    const standalone = new CfnEvaluator(streaming, bootstrap).effective();
+    expect(viaParent).toEqual(standalone);
+    expect(resourcesOfType(viaParent.resources, 'AWS::CloudWatch::Alarm')).toEqual([]);
+  });
+
+  test('EnableAlarms=TRUE and AlarmEmail on the parent give the nested stack its alarms, topic, subscription and topic output', () => {
+    // Act
+    const nested = nestedStackValues({
+      EnableAlarms: 'TRUE',
+      AlarmEmail: 'ops@example.com',
+      AlarmTimeToFirstTokenMs: '2500',
+      AlarmErrorThreshold: '3',
+    });
+    const { resources, outputs } = new CfnEvaluator(streaming, nested).effective();
+    // Assess
+    expect(nested).toMatchObject({ EnableAlarms: 'TRUE', AlarmEmail: 'ops@example.com' });
+    expect(parameterValueProblems(streaming, nested)).toEqual([]);
+    const alarms = resourcesOfType(resources, 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(2);
+    const thresholds = alarms.map((id) =>
+      resolveParameterString(streaming, nested, propertiesOf(resources, id).Threshold),
+    );
+    expect(thresholds.sort()).toEqual(['2500', '3']);
+    expect(resourcesOfType(resources, 'AWS::SNS::Topic')).toHaveLength(1);
+    const [subscription] = resourcesOfType(resources, 'AWS::SNS::Subscription');
+    expect(
+      resolveParameterString(streaming, nested, propertiesOf(resources, subscription as string).Endpoint),
+    ).toBe('ops@example.com');
+    expect(outputs).toHaveProperty([MONITORING_OUTPUTS.alarmTopicArn]);
+  });
+
+  test('EnableDirectAsk=TRUE and DirectAskModelId on the parent give the nested stack the ask route, calling that model', () => {
+    // Act
+    const nested = nestedStackValues({
+      EnableDirectAsk: 'TRUE',
+      DirectAskModelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+    });
+    const { resources } = new CfnEvaluator(streaming, nested).effective();
+    // Assess
+    const routes = resourcesOfType(resources, 'AWS::ApiGatewayV2::Route').map((id) =>
+      String(propertiesOf(resources, id).RouteKey),
+    );
+    expect(routes).toContain('ask');
+    const askFunction = resourcesOfType(resources, 'AWS::Lambda::Function').find(
+      (id) => environmentOf(resources, id)[ENV.modelId] !== undefined,
+    );
+    const modelId = environmentOf(resources, askFunction as string)[ENV.modelId];
+    expect(resolveParameterString(streaming, nested, modelId)).toBe('anthropic.claude-3-haiku-20240307-v1:0');
+  });
+
+  test('the identity binding, its caps and the API Gateway logging role reach the nested stack from the parent', () => {
+    const nested = nestedStackValues({
+      IdentityBinding: 'STRICT',
+      MaxSessionsPerIdentity: '3',
+      MaxTabsPerSession: '4',
+      ConfigureApiGatewayAccount: 'TRUE',
+    });
+    expect(parameterValueProblems(streaming, nested)).toEqual([]);
+    expect(nested).toMatchObject({
+      IdentityBinding: 'STRICT',
+      MaxSessionsPerIdentity: '3',
+      MaxTabsPerSession: '4',
+      ConfigureApiGatewayAccount: 'TRUE',
+    });
+    const { resources } = new CfnEvaluator(streaming, nested).effective();
+    expect(resourcesOfType(resources, 'AWS::ApiGateway::Account')).toHaveLength(1);
   });
 });
 
