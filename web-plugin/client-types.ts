@@ -30,6 +30,8 @@ export interface WebSocketEventLike {
   code?: number;
   reason?: string;
   message?: string;
+  /** The error under an `error` event in Node's `ws` (its `code`: ENOTFOUND, ECONNREFUSED, …). */
+  error?: unknown;
 }
 
 /** The part of the WebSocket API the client uses (the DOM WebSocket and `ws` both fit). */
@@ -70,6 +72,11 @@ export interface StreamingClientOptions {
   region?: string;
   /** @default globalThis.WebSocket */
   WebSocket?: WebSocketConstructor;
+  /**
+   * Asks the endpoint's host over http(s) (no-cors) after a socket that never opened, to tell an
+   * unreachable host from a refusal where the platform hides why (browsers). @default globalThis.fetch
+   */
+  fetch?: (url: string, init: { mode: 'no-cors'; cache: 'no-store' }) => Promise<unknown>;
   /** @default Date.now */
   now?: () => number;
   /** @default globalThis.setTimeout / clearTimeout */

@@ -29,7 +29,7 @@ import type {
 import { TypedEmitter } from './emitter';
 import { WebPluginError } from './errors';
 import { parseStreamingEndpoint } from './signer';
-import { SocketLifecycle } from './socket-lifecycle';
+import { type ProbeFetch, SocketLifecycle } from './socket-lifecycle';
 import { TurnFrames } from './turn-frames';
 
 export type {
@@ -47,7 +47,13 @@ export type {
   WebSocketEventLike,
   WebSocketLike,
 } from './client-types';
-export { CONNECTION_REFUSED_MESSAGE } from './socket-lifecycle';
+export { CONNECTION_REFUSED_MESSAGE } from './errors';
+
+/** The platform's fetch, bound (a bare `fetch` reference throws "Illegal invocation" in browsers). */
+function defaultFetch(): ProbeFetch | undefined {
+  const { fetch } = globalThis as { fetch?: ProbeFetch };
+  return fetch ? (url, init) => fetch.call(globalThis, url, init) : undefined;
+}
 
 const silentLogger: ClientLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
@@ -95,6 +101,7 @@ export class StreamingClient extends TypedEmitter<StreamingClientEvents> {
       region,
       credentials: options.credentials,
       WebSocket: WebSocketImpl,
+      fetch: options.fetch ?? defaultFetch(),
       now: options.now ?? (() => Date.now()),
       timers: options.timers ?? {
         setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),

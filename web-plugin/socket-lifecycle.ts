@@ -2,8 +2,10 @@
  * The socket lifecycle of a StreamingClient: one logical connection that stays up.
  *
  * - connect: every attempt is freshly presigned (the URL lives 60 s) with credentials from the
- *   CredentialsCache; a socket that never opened is reported as "connection refused" (the browser
- *   only sees close/error, never the 403).
+ *   CredentialsCache. A socket that never opened is reported by what is known of it (errors.ts
+ *   `connectError`): Node's `ws` shows the network error or the HTTP status; a browser shows only a
+ *   close, so the host is asked once over plain HTTP (`fetch`, no-cors): no answer at all means
+ *   unreachable, an answer means the gateway refused.
  * - reconnect: a dropped socket comes back after a jittered exponential backoff; after
  *   `maxConsecutiveFailures` failed connects in a row the client gives up (`GAVE_UP`).
  * - ping: `{"action":"ping"}` every 9 minutes keeps API Gateway's 10-minute idle timeout away.
@@ -20,20 +22,22 @@ import type {
   ClientTimers,
   CredentialsProvider,
   EmitClientEvent,
+  StreamingClientOptions,
   WebSocketConstructor,
   WebSocketEventLike,
   WebSocketLike,
 } from './client-types';
 import { CredentialsCache } from './credentials-cache';
-import { WebPluginError } from './errors';
+import { connectError, type HandshakeFailure, handshakeFailure, WebPluginError } from './errors';
 import { presignWebSocketUrl } from './signer';
-
-export const CONNECTION_REFUSED_MESSAGE =
-  'connection refused: check that the session id equals your Cognito identity id ' +
-  '(and that the credentials are valid and the endpoint is the StreamingWebSocketEndpoint output)';
 
 const OPEN = 1;
 const NORMAL_CLOSURE = 1000;
+/** Longest wait for the host's answer to the probe after a socket that never opened. */
+const PROBE_TIMEOUT_MS = 5000;
+
+/** The part of `fetch` the probe uses. */
+export type ProbeFetch = NonNullable<StreamingClientOptions['fetch']>;
 
 export interface SocketLifecycleOptions {
   readonly endpoint: string;
@@ -42,6 +46,8 @@ export interface SocketLifecycleOptions {
   readonly region: string;
   readonly credentials: CredentialsProvider;
   readonly WebSocket: WebSocketConstructor;
+  /** Asks the host over HTTP after a socket that never opened; without it the cause stays open. */
+  readonly fetch: ProbeFetch | undefined;
   readonly now: () => number;
   readonly timers: ClientTimers;
   readonly random: () => number;
@@ -213,11 +219,9 @@ export class SocketLifecycle {
     try {
       ws = new this.options.WebSocket(url);
     } catch (error) {
+      // The browser refused to open it (a blocked scheme or port, a Content-Security-Policy).
       this.attemptInFlight = false;
-      this.failed(
-        new WebPluginError('CONNECTION_REFUSED', CONNECTION_REFUSED_MESSAGE, { cause: error }),
-        renewal,
-      );
+      this.failed(connectError(this.host, { network: (error as Error).name }, error), renewal);
       return;
     }
     this.connectionCount += 1;
@@ -231,13 +235,14 @@ export class SocketLifecycle {
       renewal,
     };
     this.pending = connection;
-    let lastError: WebSocketEventLike | undefined;
+    // The first error says why (a later one may only report that the socket was torn down).
+    let firstError: WebSocketEventLike | undefined;
     ws.addEventListener('open', () => this.onOpen(connection));
     ws.addEventListener('message', (event) => this.onMessage(connection, event.data));
     ws.addEventListener('error', (event) => {
-      lastError = event;
+      firstError ??= event;
     });
-    ws.addEventListener('close', (event) => this.onClose(connection, event, lastError));
+    ws.addEventListener('close', (event) => this.onClose(connection, event, firstError));
   }
 
   private onOpen(connection: Connection): void {
@@ -278,21 +283,22 @@ export class SocketLifecycle {
   private onClose(
     connection: Connection,
     event: WebSocketEventLike,
-    lastError: WebSocketEventLike | undefined,
+    firstError: WebSocketEventLike | undefined,
   ): void {
     const code = event.code ?? 1006;
     const reason = event.reason ?? '';
     if (!connection.opened) {
       if (this.pending === connection) this.pending = undefined;
-      this.attemptInFlight = false;
-      if (this.stopped || connection.retired) return;
-      const detail = lastError?.message ? ` (${lastError.message})` : '';
-      this.failed(
-        new WebPluginError('CONNECTION_REFUSED', `${CONNECTION_REFUSED_MESSAGE}${detail}`, {
-          cause: { code, reason, error: lastError?.message },
-        }),
-        connection.renewal,
-      );
+      if (this.stopped || connection.retired) {
+        this.attemptInFlight = false;
+        return;
+      }
+      void this.neverOpened(connection, {
+        code,
+        reason,
+        error: firstError?.message,
+        failure: handshakeFailure(firstError),
+      });
       return;
     }
     if (this.retired.delete(connection)) return;
@@ -312,6 +318,52 @@ export class SocketLifecycle {
   }
 
   // --- Failures, backoff, giving up ----------------------------------------------------------
+
+  private get host(): string {
+    return new URL(this.options.endpoint).host;
+  }
+
+  /** Reports a socket that never opened; the next attempt waits until the cause is known. */
+  private async neverOpened(
+    connection: Connection,
+    cause: { code: number; reason: string; error: string | undefined; failure: HandshakeFailure },
+  ): Promise<void> {
+    const { failure } = cause;
+    const { fetch } = this.options;
+    if (failure.status === undefined && !failure.network && fetch)
+      failure.reachable = await this.probe(fetch);
+    this.attemptInFlight = false;
+    this.failed(connectError(this.host, failure, cause), connection.renewal);
+  }
+
+  /**
+   * Asks the endpoint's host for `/` over http(s), no-cors: any answer (even an opaque one) means
+   * the host is there and refused the socket; a failed fetch, or none within PROBE_TIMEOUT_MS,
+   * means it could not be reached.
+   */
+  private async probe(fetch: ProbeFetch): Promise<boolean> {
+    let timer: unknown;
+    try {
+      return await Promise.race([
+        Promise.resolve()
+          .then(() =>
+            fetch(`${this.options.endpoint.startsWith('wss') ? 'https' : 'http'}://${this.host}/`, {
+              mode: 'no-cors',
+              cache: 'no-store',
+            }),
+          )
+          .then(
+            () => true,
+            () => false,
+          ),
+        new Promise<boolean>((resolve) => {
+          timer = this.timers.setTimeout(() => resolve(false), PROBE_TIMEOUT_MS);
+        }),
+      ]);
+    } finally {
+      this.timers.clearTimeout(timer);
+    }
+  }
 
   private failed(error: WebPluginError, renewal: boolean): void {
     if (this.stopped) return;

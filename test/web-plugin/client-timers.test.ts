@@ -114,9 +114,7 @@ describe('reconnect', () => {
 
     // Act + Assess: 1st refusal, then 2000 ms × 0.75, then 4000 ms × 0.75
     FakeWebSocket.last().refuse();
-    expect((named('error')[0] as Error).message).toContain(
-      'connection refused: check that the session id equals your Cognito identity id',
-    );
+    expect((named('error')[0] as Error).message).toBe(`${CONNECTION_REFUSED_MESSAGE} (HTTP 403)`);
     await jest.advanceTimersByTimeAsync(1499);
     expect(FakeWebSocket.instances).toHaveLength(1);
     await jest.advanceTimersByTimeAsync(1);

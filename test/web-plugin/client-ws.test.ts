@@ -6,7 +6,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { StreamingClient, type StreamingClientOptions } from '../../web-plugin/client';
+import {
+  CONNECTION_REFUSED_MESSAGE,
+  StreamingClient,
+  type StreamingClientOptions,
+} from '../../web-plugin/client';
 import { verifyPresignedUrl } from './sigv4-reference';
 
 const CREDENTIALS = {
@@ -136,9 +140,7 @@ it('reports "connection refused" when $connect answers 403 (session id is not th
   const outcome = await client.connect().catch((error: Error & { code?: string }) => error);
 
   // Assess
-  expect(errors[0]).toContain(
-    'connection refused: check that the session id equals your Cognito identity id',
-  );
+  expect(errors[0]).toBe(`${CONNECTION_REFUSED_MESSAGE} (HTTP 403)`);
   expect(outcome).toMatchObject({ code: 'GAVE_UP' });
   expect(handshakes).toHaveLength(0);
 });
