@@ -2,14 +2,18 @@
  * `ask`: asks a question over the direct-ask route (`{"action":"ask","question":…}`) of a streaming
  * WebSocket API and prints the answer as it streams, then the time to first token. The socket is
  * opened with the browser plugin's StreamingClient (json protocol), presigned with the default AWS
- * credential chain, so it checks the same path a chat page uses.
+ * credential chain, so it checks the same path a chat page uses. When the socket does not open,
+ * the gateway's answer is read (status, error type, reason) and the message says which it was:
+ * unreachable, a refused signature, or a refused session, each with what to change on the command
+ * line (local fixes for a 127.0.0.1/localhost endpoint).
  */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import WsWebSocket from 'ws';
 import type { EndFrame } from '../functions/protocol/frames';
 import { SESSION_ID_PATTERN } from '../functions/protocol/websocket';
 import { type ClientCredentials, StreamingClient } from '../web-plugin/client';
-import type { WebPluginError } from '../web-plugin/errors';
+import { WebPluginError, type WebPluginErrorCode } from '../web-plugin/errors';
 import { parseStreamingEndpoint } from '../web-plugin/signer';
 import { defaultCredentials } from './aws-credentials';
 import { type Command, stringFlag } from './command';
@@ -19,6 +23,30 @@ import { type CliIo, note } from './io';
 /** What `ask` says when the endpoint has no `ask` route. */
 export const NO_ASK_ROUTE_MESSAGE =
   'this endpoint has no direct-ask route: deploy with EnableDirectAsk=TRUE, or ask through your bot';
+
+/** The same for the local stack (`npm start`), which serves the route only when told to. */
+export const LOCAL_NO_ASK_ROUTE_MESSAGE =
+  'this local stack has no direct-ask route: restart it with `npm start -- --direct-ask`, or ask through its demo page';
+
+/** Host names of a local stack (the CLI then gives local fixes: `npm start` flags, dev credentials). */
+const LOCAL_HOSTNAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** What to change on the `ask` command line for each way a connect fails (after the plugin's reason). */
+const CONNECT_HINTS: Partial<Record<WebPluginErrorCode, { aws: string; local: string }>> = {
+  ENDPOINT_UNREACHABLE: {
+    aws: 'pass --endpoint with the StreamingWebSocketEndpoint output of the stack (aws cloudformation describe-stacks --stack-name <stack> --query "Stacks[0].Outputs"); ask connects directly, not through HTTPS_PROXY',
+    local: 'is the local stack running? `npm start` prints its endpoint (ws://127.0.0.1:<port>/Prod)',
+  },
+  SIGNATURE_REJECTED: {
+    aws: "pass --region with the API's region, check this computer's clock, and refresh the credentials (AWS_PROFILE, aws sso login)",
+    local:
+      'sign with the dev credentials and the region `npm start` prints (--region us-east-1 unless it says otherwise)',
+  },
+  CONNECTION_REFUSED: {
+    aws: "pass another --session-id (or none, for a new one) if another identity owns this one; the credentials need execute-api:Invoke on the API's $connect route",
+    local: 'pass another --session-id (or none, for a new one) if another identity owns this one',
+  },
+};
 
 /** Seconds without any frame of the answer before `ask` gives up. */
 export const DEFAULT_ASK_TIMEOUT_SECONDS = 30;
@@ -40,7 +68,7 @@ export interface AskOptions {
 export interface AskDeps {
   /** @default the AWS SDK default credential chain */
   readonly credentials?: (region: string) => Promise<ClientCredentials>;
-  /** @default Date.now */
+  /** The clock the connection is signed with and the answer timed by. @default Date.now */
   readonly now?: () => number;
 }
 
@@ -54,13 +82,16 @@ export interface AskResult {
   readonly end: EndFrame;
 }
 
-function resolveRegion(endpoint: string, region: string | undefined, io: CliIo): string {
-  let parsedRegion: string | undefined;
+function parseEndpoint(endpoint: string): ReturnType<typeof parseStreamingEndpoint> {
   try {
-    parsedRegion = parseStreamingEndpoint(endpoint).region;
+    return parseStreamingEndpoint(endpoint);
   } catch (error) {
     throw new UsageError(`--endpoint: ${(error as Error).message}`);
   }
+}
+
+function resolveRegion(endpoint: string, region: string | undefined, io: CliIo): string {
+  const parsedRegion = parseEndpoint(endpoint).region;
   const resolved = region ?? parsedRegion ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
   if (!resolved) {
     throw new UsageError(
@@ -68,6 +99,51 @@ function resolveRegion(endpoint: string, region: string | undefined, io: CliIo):
     );
   }
   return resolved;
+}
+
+/**
+ * Reads the gateway's answer to a refused upgrade, at most 4 KB of it: the error type
+ * (x-amzn-ErrorType, as API Gateway sends it) and the message of a JSON body, else the body's text.
+ */
+function refusalReason(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      const body = Buffer.concat(chunks).toString('utf8').trim();
+      let message = body;
+      try {
+        const parsed = JSON.parse(body) as { message?: unknown; Message?: unknown };
+        const field = parsed?.message ?? parsed?.Message;
+        if (typeof field === 'string') message = field;
+      } catch {
+        // Not JSON: the connection Lambda's reason is plain text.
+      }
+      const type = String(response.headers['x-amzn-errortype'] ?? '').split(':')[0];
+      resolve([type, message].filter(Boolean).join(': '));
+    };
+    response.on('data', (chunk: Buffer) => {
+      if (size >= 4096) return;
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    response.once('end', done);
+    response.once('error', done);
+    response.once('close', done);
+  });
+}
+
+/** The connect failure in words: the plugin's reason, then what to change on this command line. */
+function connectFailure(error: unknown, endpoint: string): CliError {
+  const failure =
+    error instanceof WebPluginError && error.code === 'GAVE_UP' && error.cause instanceof WebPluginError
+      ? error.cause
+      : error;
+  const reason = failure instanceof Error ? failure.message : String(failure);
+  const hints = failure instanceof WebPluginError ? CONNECT_HINTS[failure.code] : undefined;
+  const local = LOCAL_HOSTNAMES.has(parseStreamingEndpoint(endpoint).hostname);
+  const hint = hints ? `\n${local ? hints.local : hints.aws}` : '';
+  return new CliError(`could not connect to ${endpoint}: ${reason}${hint}`, { cause: error });
 }
 
 function seconds(ms: number): string {
@@ -86,6 +162,9 @@ export async function ask(options: AskOptions, io: CliIo, deps: AskDeps = {}): P
   const timeoutMs = options.timeoutMs ?? DEFAULT_ASK_TIMEOUT_SECONDS * 1000;
   const now = deps.now ?? Date.now;
   const credentials = await (deps.credentials ?? defaultCredentials)(region);
+  const noAskRoute = LOCAL_HOSTNAMES.has(parseEndpoint(options.endpoint).hostname)
+    ? LOCAL_NO_ASK_ROUTE_MESSAGE
+    : NO_ASK_ROUTE_MESSAGE;
 
   const sockets: WsWebSocket[] = [];
   // Captures the socket, so the question can be sent on it and --raw can print what arrives.
@@ -94,6 +173,18 @@ export async function ask(options: AskOptions, io: CliIo, deps: AskDeps = {}): P
       super(url);
       sockets.push(this);
       if (options.raw) this.on('message', (data) => io.out(`${String(data)}\n`));
+      // A refused upgrade: read why before closing, and hand status and reason to the client as
+      // the socket's first error (the plugin's connectError reads statusCode and reason).
+      this.once('unexpected-response', (_request, response) => {
+        void refusalReason(response).then((reason) => {
+          const status = response.statusCode ?? 0;
+          this.emit(
+            'error',
+            Object.assign(new Error(`Unexpected server response: ${status}`), { statusCode: status, reason }),
+          );
+          this.terminate();
+        });
+      });
     }
   }
 
@@ -104,6 +195,7 @@ export async function ask(options: AskOptions, io: CliIo, deps: AskDeps = {}): P
     protocol: 'json',
     credentials: async () => credentials,
     WebSocket: CliWebSocket,
+    now,
     maxConsecutiveFailures: 1,
   });
 
@@ -111,11 +203,7 @@ export async function ask(options: AskOptions, io: CliIo, deps: AskDeps = {}): P
     try {
       await client.connect();
     } catch (error) {
-      throw new CliError(
-        `could not connect to ${options.endpoint}: ${(error as Error).message}\n` +
-          'check that the credentials may call execute-api:Invoke on this API (403), that --region is the API’s region, and that the endpoint is the StreamingWebSocketEndpoint output',
-        { cause: error },
-      );
+      throw connectFailure(error, options.endpoint);
     }
     note(io, `connected as session ${sessionId}; asking …`);
 
@@ -139,7 +227,7 @@ export async function ask(options: AskOptions, io: CliIo, deps: AskDeps = {}): P
               new CliError(
                 answered
                   ? `the answer stalled: no frame for ${waited}`
-                  : `${NO_ASK_ROUTE_MESSAGE} (no answer within ${waited})`,
+                  : `${noAskRoute} (no answer within ${waited})`,
               ),
             ),
           );
@@ -188,7 +276,7 @@ export async function ask(options: AskOptions, io: CliIo, deps: AskDeps = {}): P
       client.on('error', (error: WebPluginError) => {
         if (error.code !== 'SERVER_ERROR') return;
         if (error.serverCode === 'UnknownAction') {
-          finish(() => reject(new CliError(NO_ASK_ROUTE_MESSAGE, { cause: error })));
+          finish(() => reject(new CliError(noAskRoute, { cause: error })));
           return;
         }
         if (error.turnId && !ours(error.turnId)) return;
@@ -257,7 +345,7 @@ export const askCommand: Command = {
     },
   },
   details:
-    'Signs the connection with the AWS SDK default credential chain (AWS_PROFILE, SSO, or\nAWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). The stack needs EnableDirectAsk=TRUE; without it the\ncommand says so and exits 1. The answer goes to stdout, timing and progress to stderr.',
+    'Signs the connection with the AWS SDK default credential chain (AWS_PROFILE, SSO, or\nAWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). The stack needs EnableDirectAsk=TRUE (the local stack:\nnpm start -- --direct-ask); without it the command says so and exits 1. The answer goes to stdout, timing and progress to stderr.',
   async run(args, io) {
     const question = args.positionals.join(' ');
     if (question.trim() === '') throw new UsageError('give the question as the last argument, in quotes');

@@ -5,7 +5,13 @@
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { ClientCredentials } from '../web-plugin/client';
-import { CliError, isMissingCredentials, MISSING_CREDENTIALS_HELP } from './errors';
+import {
+  CliError,
+  credentialsUnreachable,
+  isMissingCredentials,
+  MISSING_CREDENTIALS_HELP,
+  networkErrorCode,
+} from './errors';
 
 /** Resolves the default chain's credentials once; a clear CliError when there are none. */
 export async function defaultCredentials(region: string): Promise<ClientCredentials> {
@@ -20,6 +26,7 @@ export async function defaultCredentials(region: string): Promise<ClientCredenti
     };
   } catch (error) {
     if (isMissingCredentials(error)) throw new CliError(MISSING_CREDENTIALS_HELP, { cause: error });
+    if (networkErrorCode(error)) throw credentialsUnreachable(error);
     const detail = error instanceof Error ? error.message : String(error);
     throw new CliError(`could not load AWS credentials: ${detail}`, { cause: error });
   } finally {

@@ -22,7 +22,15 @@ import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynam
 import { ENV, IDENTITY_BINDINGS, type IdentityBinding, TABLE } from '../functions/shared/constants';
 import { STREAMING_OUTPUTS, STREAMING_PARAMETERS } from '../templates/streaming-stack';
 import { type Command, requiredFlag, stringFlag } from './command';
-import { CliError, EXIT, errorName, isMissingCredentials, MISSING_CREDENTIALS_HELP } from './errors';
+import {
+  CliError,
+  EXIT,
+  errorName,
+  isMissingCredentials,
+  MISSING_CREDENTIALS_HELP,
+  networkErrorCode,
+  networkFailure,
+} from './errors';
 import { line } from './io';
 
 /** The parent's toggle (parent-fragment.json). */
@@ -52,6 +60,15 @@ export interface DoctorCheck {
 export interface DoctorDeps {
   readonly cloudFormation: CloudFormationClient;
   readonly dynamoDb: DynamoDBClient;
+  /** The environment the clients read: names an AWS_ENDPOINT_URL_* override when AWS cannot be reached. @default {} */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Where a call went, for the message when it never arrived. */
+interface CallTarget {
+  readonly service: 'CloudFormation' | 'DynamoDB';
+  readonly region: string;
+  readonly deps: DoctorDeps;
 }
 
 type TemplateResources = Record<string, { Type?: string; Properties?: Record<string, unknown> }>;
@@ -68,8 +85,12 @@ function stackValue(items: readonly (Output | Parameter)[] | undefined, key: str
   return undefined;
 }
 
-function awsFailure(error: unknown, doing: string): CliError {
+function awsFailure(error: unknown, doing: string, target: CallTarget): CliError {
   if (isMissingCredentials(error)) return new CliError(MISSING_CREDENTIALS_HELP, { cause: error });
+  if (networkErrorCode(error)) {
+    const { service, region, deps } = target;
+    return networkFailure(error, { doing, service, region, env: deps.env ?? {} });
+  }
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new CliError(`${doing} failed: ${detail}`, { cause: error });
 }
@@ -83,7 +104,7 @@ async function describeStack(stackName: string, deps: DoctorDeps, region: string
     if (
       !(errorName(error) === 'ValidationError' && /does not exist/.test(String((error as Error).message)))
     ) {
-      throw awsFailure(error, `reading stack ${stackName}`);
+      throw awsFailure(error, `reading stack ${stackName}`, { service: 'CloudFormation', region, deps });
     }
   }
   throw new CliError(
@@ -268,7 +289,11 @@ export function publisherPolicyChecks(templateBody: string, policyArn: string | 
   });
 }
 
-async function ttlCheck(tableName: string | undefined, deps: DoctorDeps): Promise<DoctorCheck> {
+async function ttlCheck(
+  tableName: string | undefined,
+  deps: DoctorDeps,
+  region: string,
+): Promise<DoctorCheck> {
   if (!tableName) {
     return skip(
       'session table TTL: no StreamingDynamoDbTable output to read the table name from',
@@ -306,7 +331,7 @@ async function ttlCheck(tableName: string | undefined, deps: DoctorDeps): Promis
           'run doctor with credentials that may call dynamodb:DescribeTimeToLive',
         );
       default:
-        throw awsFailure(error, `reading the TTL of ${tableName}`);
+        throw awsFailure(error, `reading the TTL of ${tableName}`, { service: 'DynamoDB', region, deps });
     }
   }
 }
@@ -377,7 +402,11 @@ export async function diagnoseStack(
       }
     }
   } catch (error) {
-    throw awsFailure(error, `listing the resources of ${stackName}`);
+    throw awsFailure(error, `listing the resources of ${stackName}`, {
+      service: 'CloudFormation',
+      region,
+      deps,
+    });
   }
   if (streaming) checks.push(identityBindingCheck(streaming));
 
@@ -397,13 +426,17 @@ export async function diagnoseStack(
       );
       body = result.TemplateBody;
     } catch (error) {
-      throw awsFailure(error, `reading the template of ${stackName}`);
+      throw awsFailure(error, `reading the template of ${stackName}`, {
+        service: 'CloudFormation',
+        region,
+        deps,
+      });
     }
     checks.push(...publisherPolicyChecks(body ?? '{}', policyArn));
   }
 
   if (streaming)
-    checks.push(await ttlCheck(stackValue(streaming.Outputs, STREAMING_OUTPUTS.tableName), deps));
+    checks.push(await ttlCheck(stackValue(streaming.Outputs, STREAMING_OUTPUTS.tableName), deps, region));
   return checks;
 }
 
@@ -454,6 +487,7 @@ Unused here but related: ${STREAMING_PARAMETERS.enableDirectAsk}=TRUE enables \`
     const deps: DoctorDeps = {
       cloudFormation: new CloudFormationClient(config),
       dynamoDb: new DynamoDBClient(config),
+      env: io.env,
     };
     try {
       let region: string;

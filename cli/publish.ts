@@ -4,17 +4,20 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { STREAMING_PARAMETERS, STREAMING_TEMPLATE_KEY } from '../templates/streaming-stack';
 import { type PackageResult, packageArtifacts } from './build-artifacts';
 import { displayPath } from './build-commands';
 import { type Command, stringFlag } from './command';
 import {
   CliError,
+  credentialsUnreachable,
   EXIT,
   errorName,
   isMissingCredentials,
   MISSING_CREDENTIALS_HELP,
+  networkErrorCode,
+  networkFailure,
   UsageError,
 } from './errors';
 import { type CliIo, line, note } from './io';
@@ -49,10 +52,14 @@ export interface PublishResult {
   readonly templateUrl: string;
 }
 
-/** Validates and normalises a prefix: surrounding slashes dropped, never empty. */
+/** Validates and normalises a prefix: surrounding blanks and slashes dropped, never empty. */
 export function normalisePrefix(prefix: string | undefined): string {
-  const trimmed = (prefix ?? DEFAULT_PREFIX).replace(/^\/+|\/+$/g, '');
-  if (trimmed === '') throw new UsageError('--prefix must not be empty (BootstrapPrefix needs a value)');
+  const trimmed = (prefix ?? DEFAULT_PREFIX).trim().replace(/^\/+|\/+$/g, '');
+  if (trimmed === '') {
+    throw new UsageError(
+      `--prefix must not be blank (got "${prefix}"): give the key prefix in the bucket, e.g. --prefix ${DEFAULT_PREFIX}, or leave --prefix out for that default; BootstrapPrefix needs a value`,
+    );
+  }
   return trimmed;
 }
 
@@ -72,8 +79,16 @@ function formatBytes(bytes: number): string {
 }
 
 /** Turns the S3 failures admins hit into what to do about them; anything else keeps its cause. */
-function uploadError(error: unknown, bucket: string, prefix: string, region: string): CliError {
+function uploadError(error: unknown, bucket: string, prefix: string, region: string, io: CliIo): CliError {
   if (isMissingCredentials(error)) return new CliError(MISSING_CREDENTIALS_HELP, { cause: error });
+  if (networkErrorCode(error)) {
+    return networkFailure(error, {
+      doing: `uploading to s3://${bucket}/${prefix}/`,
+      service: 'S3',
+      region,
+      env: io.env,
+    });
+  }
   switch (errorName(error)) {
     case 'NoSuchBucket':
       return new CliError(
@@ -118,7 +133,17 @@ export async function publish(options: PublishOptions, deps: PublishDeps, io: Cl
   try {
     await deps.s3.config.credentials();
   } catch (error) {
+    if (networkErrorCode(error)) throw credentialsUnreachable(error);
     throw new CliError(MISSING_CREDENTIALS_HELP, { cause: error });
+  }
+  // One cheap request before the slow packaging: an S3 that cannot be reached stops here. Any
+  // answer at all (404, 403 without s3:ListBucket, a redirect) is left to the upload, which names it.
+  try {
+    await deps.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    if (networkErrorCode(error)) {
+      throw networkFailure(error, { doing: `reaching s3://${bucket}/`, service: 'S3', region, env: io.env });
+    }
   }
 
   note(io, 'packaging (templates and Lambda zips) …');
@@ -141,7 +166,7 @@ export async function publish(options: PublishOptions, deps: PublishDeps, io: Cl
         new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType(key) }),
       );
     } catch (error) {
-      throw uploadError(error, bucket, prefix, region);
+      throw uploadError(error, bucket, prefix, region, io);
     }
     uploadedKeys.push(key);
     note(io, `[${index + 1}/${total}] s3://${bucket}/${key} (${formatBytes(body.byteLength)})`);

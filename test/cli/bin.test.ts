@@ -132,7 +132,7 @@ describe('ask against the local stack', () => {
     // Assess
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      'this endpoint has no direct-ask route: deploy with EnableDirectAsk=TRUE, or ask through your bot',
+      'this local stack has no direct-ask route: restart it with `npm start -- --direct-ask`',
     );
   });
 
