@@ -16,9 +16,22 @@ export {
   type WebSocketEventLike,
   type WebSocketLike,
 } from './client';
+export type { ProviderCredentials } from './client-types';
 export { type Listener, TypedEmitter } from './emitter';
 export { WebPluginError, type WebPluginErrorCode } from './errors';
 export { parseJsonFrame, rawAnswerText, TurnTracker, type TurnVerdict } from './frame-reader';
+export {
+  answerText,
+  LEX_SIGNING_SERVICE,
+  type LexFetch,
+  type LexMessage,
+  LexRuntimeError,
+  type LexSessionState,
+  lexRuntimeEndpoint,
+  type RecognizeTextOptions,
+  type RecognizeTextResult,
+  recognizeText,
+} from './lex-runtime';
 export {
   attachToLexWebUi,
   attachToLexWebUiPage,

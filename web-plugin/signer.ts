@@ -100,7 +100,7 @@ export interface PresignUrlOptions {
 }
 
 /** RFC 3986 encoding, as SigV4 canonicalises (unreserved: A–Z a–z 0–9 - . _ ~). */
-function encodeRfc3986(value: string): string {
+export function encodeRfc3986(value: string): string {
   return encodeURIComponent(value).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
@@ -178,15 +178,29 @@ export interface PresignWebSocketOptions {
   signingDate?: Date;
 }
 
+/** Throws BAD_OPTION unless `sessionId` is a valid Lex (and streaming) session id. */
+export function checkSessionId(sessionId: string | undefined): void {
+  if (!SESSION_ID_PATTERN.test(sessionId ?? '')) {
+    throw new WebPluginError(
+      'BAD_OPTION',
+      `sessionId must be 2-100 characters of [0-9a-zA-Z._:-], got "${sessionId}"`,
+    );
+  }
+}
+
+/** The keys of `credentials` (nothing else: no expiration); MISSING_CREDENTIALS without both keys. */
+export function signingKeys(credentials: SigningCredentials | undefined): SigningCredentials {
+  const { accessKeyId, secretAccessKey, sessionToken } = credentials ?? ({} as Partial<SigningCredentials>);
+  if (!accessKeyId || !secretAccessKey) {
+    throw new WebPluginError('MISSING_CREDENTIALS', 'credentials must have accessKeyId and secretAccessKey');
+  }
+  return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
+}
+
 /** Presigns the streaming WebSocket URL with `sessionId` and `protocol` inside the signature. */
 export async function presignWebSocketUrl(options: PresignWebSocketOptions): Promise<string> {
   const endpoint = parseStreamingEndpoint(options.endpoint);
-  if (!SESSION_ID_PATTERN.test(options.sessionId ?? '')) {
-    throw new WebPluginError(
-      'BAD_OPTION',
-      `sessionId must be 2-100 characters of [0-9a-zA-Z._:-], got "${options.sessionId}"`,
-    );
-  }
+  checkSessionId(options.sessionId);
   const protocol = options.protocol ?? 'json';
   if (!PROTOCOLS.includes(protocol)) {
     throw new WebPluginError(
@@ -201,16 +215,11 @@ export async function presignWebSocketUrl(options: PresignWebSocketOptions): Pro
       `region is required: it cannot be read from the host "${endpoint.hostname}" (not an execute-api host)`,
     );
   }
-  const { accessKeyId, secretAccessKey, sessionToken } = options.credentials ?? {};
-  if (!accessKeyId || !secretAccessKey) {
-    throw new WebPluginError('MISSING_CREDENTIALS', 'credentials must have accessKeyId and secretAccessKey');
-  }
+  const credentials = signingKeys(options.credentials);
   const query = `sessionId=${encodeRfc3986(options.sessionId)}&protocol=${protocol}`;
   return presignUrl({
     url: `${endpoint.protocol}//${endpoint.host}${endpoint.path}?${query}`,
-    credentials: sessionToken
-      ? { accessKeyId, secretAccessKey, sessionToken }
-      : { accessKeyId, secretAccessKey },
+    credentials,
     region,
     service: EXECUTE_API_SERVICE,
     expiresInSeconds: options.expiresInSeconds ?? DEFAULT_PRESIGN_EXPIRES_SECONDS,

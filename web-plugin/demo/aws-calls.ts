@@ -1,22 +1,20 @@
 /**
  * The three AWS calls the demo page makes, over `fetch` with no SDK client (keeps the bundle
  * small): Cognito Identity `GetId` and `GetCredentialsForIdentity` (awsJson1_1, unsigned, as on
- * AWS) and Lex V2 `RecognizeText` (restJson1, SigV4 header auth with service `lex`).
+ * AWS) and Lex V2 `RecognizeText` (the plugin's recognizeText: restJson1, SigV4 header auth).
  *
  * `fetch` is a parameter, so the same module runs in the browser and in Node tests.
  */
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { HttpRequest } from '@smithy/types';
 import type { ClientCredentials } from '../client';
+import { LexRuntimeError, type RecognizeTextResult, recognizeText as recognizeLexText } from '../lex-runtime';
 import type { SigningCredentials } from '../signer';
 import { DemoError } from './errors';
+
+export { answerText, type LexMessage, type RecognizeTextResult } from '../lex-runtime';
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
 const COGNITO_TARGET_PREFIX = 'AWSCognitoIdentityService.';
-/** The service name Lex V2 runtime requests are signed for. */
-export const LEX_SIGNING_SERVICE = 'lex';
 
 /** Credentials of one Cognito identity. */
 export interface IdentityCredentials extends ClientCredentials {
@@ -131,67 +129,33 @@ export interface RecognizeTextOptions {
   signal?: AbortSignal;
 }
 
-export interface LexMessage {
-  content?: string;
-  contentType?: string;
-}
-
-export interface RecognizeTextResult {
-  sessionId: string;
-  messages: LexMessage[];
-  sessionState?: Record<string, unknown>;
-}
-
-/** Lex V2 `RecognizeText`, SigV4-signed as the SDK signs it (path labels encoded, then signed). */
+/**
+ * Lex V2 `RecognizeText` through the plugin's own helper (web-plugin/lex-runtime.ts, the one the
+ * front-end guide shows); a refusal becomes a DemoError like the Cognito calls'.
+ */
 export async function recognizeText(options: RecognizeTextOptions): Promise<RecognizeTextResult> {
-  const { bot, sessionId } = options;
-  const url = new URL(bot.endpoint);
-  const label = (value: string) => encodeURIComponent(value);
-  const basePath = url.pathname.replace(/\/+$/, '');
-  const path =
-    `${basePath}/bots/${label(bot.botId)}/botAliases/${label(bot.botAliasId)}` +
-    `/botLocales/${label(bot.localeId)}/sessions/${label(sessionId)}/text`;
-  const body = JSON.stringify({ text: options.text });
-  const request: HttpRequest = {
-    method: 'POST',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    path,
-    query: {},
-    headers: { host: url.host, 'content-type': 'application/json' },
-    body,
-  };
-  if (url.port) request.port = Number(url.port);
-  const signer = new SignatureV4({
-    service: LEX_SIGNING_SERVICE,
-    region: bot.region,
-    credentials: { ...options.credentials },
-    sha256: Sha256,
-  });
-  const signed = await signer.sign(request);
-  // Browsers set `host` themselves (to the same value); it may not be passed to fetch.
-  const headers = Object.fromEntries(
-    Object.entries(signed.headers).filter(([name]) => name.toLowerCase() !== 'host'),
-  );
-  const output = (await send(options.fetch, 'Lex RecognizeText', `${url.origin}${path}`, {
-    method: 'POST',
-    headers,
-    body,
-    ...(options.signal ? { signal: options.signal } : {}),
-  })) as Partial<RecognizeTextResult> | null;
-  return {
-    sessionId: output?.sessionId ?? sessionId,
-    messages: Array.isArray(output?.messages) ? output.messages : [],
-    ...(output?.sessionState ? { sessionState: output.sessionState } : {}),
-  };
-}
-
-/** The answer a chat shows: the text of every message, in order (QnABot sends one). */
-export function answerText(result: RecognizeTextResult): string {
-  return result.messages
-    .map((message) => message.content ?? '')
-    .filter((content) => content.trim() !== '')
-    .join('\n\n');
+  const { bot } = options;
+  try {
+    return await recognizeLexText({
+      region: bot.region,
+      botId: bot.botId,
+      botAliasId: bot.botAliasId,
+      localeId: bot.localeId,
+      endpoint: bot.endpoint,
+      sessionId: options.sessionId,
+      text: options.text,
+      credentials: options.credentials,
+      fetch: options.fetch,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof LexRuntimeError)) throw error;
+    throw new DemoError(error.message, {
+      cause: error,
+      ...(error.status !== undefined ? { status: error.status } : {}),
+      ...(error.awsCode !== undefined ? { awsCode: error.awsCode } : {}),
+    });
+  }
 }
 
 /**
