@@ -20,23 +20,20 @@ export const EPOCH_SECONDS_LIMIT = 1e11;
 
 /** The provider's `expiration` as a Date: a valid Date, or epoch seconds/milliseconds (see above). */
 export function readExpiration(value: unknown): Date | undefined {
-  if (value === undefined || value === null) return undefined;
-  // Not instanceof: a Date from another frame (an iframe's SDK) is a Date too.
-  const isDate = Object.prototype.toString.call(value) === '[object Date]';
-  if (isDate && !Number.isNaN((value as Date).getTime())) return new Date((value as Date).getTime());
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
-    return new Date(value < EPOCH_SECONDS_LIMIT ? value * 1000 : value);
-  }
-  const shown = isDate
-    ? 'an invalid Date'
-    : typeof value === 'string'
-      ? `the string "${value}"`
-      : typeof value === 'number'
-        ? `the number ${value}`
-        : `a value of type ${typeof value}`;
+  if (value == null) return undefined;
+  // A Date from another frame (an iframe's SDK) is a Date too, so no instanceof.
+  const time =
+    Object.prototype.toString.call(value) === '[object Date]'
+      ? (value as Date).getTime()
+      : typeof value === 'number' && value > 0
+        ? value < EPOCH_SECONDS_LIMIT
+          ? value * 1000
+          : value
+        : Number.NaN;
+  if (Number.isFinite(time)) return new Date(time);
   throw new WebPluginError(
     'BAD_OPTION',
-    `credentials.expiration must be a Date or a number of seconds or milliseconds since the epoch, got ${shown}`,
+    `credentials.expiration must be a Date or a number of seconds or milliseconds since the epoch, got ${typeof value === 'string' ? `"${value}"` : String(value)}`,
   );
 }
 
