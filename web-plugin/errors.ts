@@ -106,7 +106,7 @@ export function connectError(host: string, failure: HandshakeFailure, cause: unk
   if (network || failure.reachable === false) {
     return new WebPluginError(
       'ENDPOINT_UNREACHABLE',
-      `cannot reach ${host} (${network ?? 'no answer'}): check the endpoint URL, its region and the network`,
+      `cannot reach ${host} (${network ?? 'no answer, or the page’s Content-Security-Policy blocks it'}): check the endpoint URL, its region and the network`,
       { cause },
     );
   }

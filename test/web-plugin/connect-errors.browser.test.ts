@@ -2,8 +2,9 @@
  * Why a socket did not open, as the shipped script-tag bundle reports it in real headless Chromium.
  * A browser shows a page only a close (1006) for a host name that does not resolve, a closed port
  * and a 403 alike; the client then asks the host once over plain HTTP (no-cors) and tells
- * "unreachable" (no answer) from "refused" (the gateway answered). The page is served from
- * 127.0.0.1, the gateway is the local stack's.
+ * "unreachable" (no answer) from "refused" (the gateway answered). A page whose
+ * Content-Security-Policy blocks that probe cannot tell, and the message says so. The page is served
+ * from 127.0.0.1, the gateway is the local stack's.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -32,8 +33,10 @@ beforeAll(async () => {
       response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
       return;
     }
+    // /csp: a page whose Content-Security-Policy lets the socket through but not the probe.
+    const csp = request.url === '/csp' ? { 'content-security-policy': 'connect-src ws://127.0.0.1:*' } : {};
     response
-      .writeHead(200, { 'content-type': 'text/html' })
+      .writeHead(200, { 'content-type': 'text/html', ...csp })
       .end('<!doctype html><title>connect errors</title><script src="/qna-streaming.js"></script>');
   });
   await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
@@ -57,12 +60,17 @@ interface Outcome {
 }
 
 /** Opens a page and connects a StreamingClient from the bundle with one attempt. */
-async function connectFromPage(options: { endpoint: string; sessionId: string; region?: string }) {
+async function connectFromPage(options: {
+  endpoint: string;
+  sessionId: string;
+  region?: string;
+  path?: string;
+}) {
   const page: Page = await browser.newPage();
   const consoleLines: string[] = [];
   page.on('console', (message) => consoleLines.push(message.text()));
   try {
-    await page.goto(pageUrl);
+    await page.goto(new URL(options.path ?? '/', pageUrl).toString());
     const outcome = await page.evaluate(
       async ({ global, endpoint, sessionId, region, credentials }) => {
         const api = (window as unknown as Record<string, { StreamingClient: new (o: object) => unknown }>)[
@@ -130,7 +138,8 @@ it('a host name that does not resolve is reported unreachable, not refused', asy
   expect(outcome.opened).toBe(false);
   expect(outcome.errors[0]).toEqual({
     code: 'ENDPOINT_UNREACHABLE',
-    message: 'cannot reach nohost.invalid (no answer): check the endpoint URL, its region and the network',
+    message:
+      'cannot reach nohost.invalid (no answer, or the page’s Content-Security-Policy blocks it): check the endpoint URL, its region and the network',
   });
   expect(outcome.errors[1]?.code).toBe('GAVE_UP');
   expect(outcome.errors.map((error) => error.message).join('\n')).not.toMatch(/refused|session id/);
@@ -146,7 +155,7 @@ it('a port nothing listens on is reported unreachable', async () => {
   // Assess
   expect(outcome.errors[0]).toEqual({
     code: 'ENDPOINT_UNREACHABLE',
-    message: `cannot reach 127.0.0.1:${port} (no answer): check the endpoint URL, its region and the network`,
+    message: `cannot reach 127.0.0.1:${port} (no answer, or the page’s Content-Security-Policy blocks it): check the endpoint URL, its region and the network`,
   });
 });
 
@@ -179,4 +188,21 @@ it('a signature for another region (403 too) is refused with the same honest mes
     code: 'GAVE_UP',
     message: `stopped connecting after 1 failed attempt(s): ${CONNECTION_REFUSED_MESSAGE}`,
   });
+});
+
+it('a page whose Content-Security-Policy blocks the probe cannot tell a refusal: the message says the policy may be why', async () => {
+  // Act: the gateway refuses this session id (403), but the page may not fetch from the gateway.
+  const outcome = await connectFromPage({
+    endpoint: stack.endpoints.webSocketUrl,
+    sessionId: 'us-east-1:11111111-2222-3333-4444-555555555555',
+    path: '/csp',
+  });
+
+  // Assess
+  const { port } = new URL(stack.endpoints.webSocketUrl);
+  expect(outcome.errors[0]).toEqual({
+    code: 'ENDPOINT_UNREACHABLE',
+    message: `cannot reach 127.0.0.1:${port} (no answer, or the page’s Content-Security-Policy blocks it): check the endpoint URL, its region and the network`,
+  });
+  expect(outcome.console.some((line) => /Content Security Policy/.test(line))).toBe(true);
 });
