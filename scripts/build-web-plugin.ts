@@ -1,7 +1,9 @@
 /**
  * Bundles the browser plugin into build/web-plugin/:
  * - qna-streaming.mjs — ES module (`import { StreamingClient } from './qna-streaming.mjs'`);
- * - qna-streaming.js  — one-file script-tag bundle exposing the global `QnaStreaming`.
+ * - qna-streaming.js  — one-file script-tag bundle exposing the global `QnaStreaming`;
+ * - qna-streaming.css — the chat widget's default stylesheet (web-plugin/widget.css, minified),
+ *   themable through `--qna-streaming-*` custom properties.
  * Prints raw and gzip sizes and fails when a gzip size exceeds the budget (20 KB; today about 16 KB: the SigV4
  * signer and SHA-256 are most of it; the plugin itself is a few KB).
  *
@@ -13,6 +15,8 @@ import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build } from 'esbuild';
 
 export const GZIP_BUDGET_BYTES = 20 * 1024;
+/** The widget's stylesheet has its own, smaller budget (about 1 KB today). */
+export const STYLESHEET_GZIP_BUDGET_BYTES = 2 * 1024;
 export const GLOBAL_NAME = 'QnaStreaming';
 
 const ROOT = resolve(__dirname, '..');
@@ -21,6 +25,8 @@ export interface BundleReport {
   file: string;
   rawBytes: number;
   gzipBytes: number;
+  /** The gzip size this file must stay within. */
+  budgetBytes: number;
 }
 
 export async function buildWebPlugin(outdir = join(ROOT, 'build', 'web-plugin')): Promise<BundleReport[]> {
@@ -49,10 +55,21 @@ export async function buildWebPlugin(outdir = join(ROOT, 'build', 'web-plugin'))
       ...(output.globalName ? { globalName: output.globalName } : {}),
     });
   }
-  return outputs.map(({ file }) => {
-    const content = readFileSync(file);
-    return { file, rawBytes: content.length, gzipBytes: gzipSync(content, { level: 9 }).length };
+  const stylesheet = join(outdir, 'qna-streaming.css');
+  await build({
+    entryPoints: [join(ROOT, 'web-plugin', 'widget.css')],
+    outfile: stylesheet,
+    minify: true,
+    logLevel: 'warning',
   });
+  const report = (file: string, budgetBytes: number): BundleReport => {
+    const content = readFileSync(file);
+    return { file, rawBytes: content.length, gzipBytes: gzipSync(content, { level: 9 }).length, budgetBytes };
+  };
+  return [
+    ...outputs.map(({ file }) => report(file, GZIP_BUDGET_BYTES)),
+    report(stylesheet, STYLESHEET_GZIP_BUDGET_BYTES),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -61,15 +78,15 @@ async function main(): Promise<void> {
   const reports = await buildWebPlugin(outdir);
   let overBudget = false;
   for (const report of reports) {
-    const over = report.gzipBytes > GZIP_BUDGET_BYTES;
+    const over = report.gzipBytes > report.budgetBytes;
     overBudget ||= over;
     process.stdout.write(
       `${report.file}  raw ${(report.rawBytes / 1024).toFixed(1)} KB  gzip ${(report.gzipBytes / 1024).toFixed(1)} KB` +
-        `  (budget ${GZIP_BUDGET_BYTES / 1024} KB${over ? ', OVER' : ''})\n`,
+        `  (budget ${report.budgetBytes / 1024} KB${over ? ', OVER' : ''})\n`,
     );
   }
   if (overBudget) {
-    process.stderr.write(`web plugin bundle exceeds the gzip budget of ${GZIP_BUDGET_BYTES / 1024} KB\n`);
+    process.stderr.write('a web plugin file exceeds its gzip budget\n');
     process.exit(1);
   }
 }

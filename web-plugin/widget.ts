@@ -17,7 +17,8 @@
  * | `qs-question`         | one asked question                                               |
  * | `qs-streamed-answer`  | streamed text of an answer; `data-state` = `streaming`/`done`/`replaced` |
  * | `qs-final-answer`     | final answer; hidden until it arrives; `data-state` = `ok`/`error` |
- * | `qs-ttft`             | time to first token ("First words after 412 ms" or "No streamed text") |
+ * | `qs-error-reason`     | inside a failed final answer: why, in words (the error's message) |
+ * | `qs-ttft`             | time from the question to the first streamed words on screen ("First words on screen 412 ms after asking" or "No streamed text") |
  */
 import type { StreamingClient } from './client';
 import { renderMarkdown } from './markdown';
@@ -27,9 +28,10 @@ export interface ChatWidgetLabels {
   ask: string;
   cancel: string;
   inputLabel: string;
-  /** `{ms}` is replaced by the time to first token. */
+  /** `{ms}` is replaced by the time from the question to the first streamed words on screen. */
   ttft: string;
   noStream: string;
+  /** Shown when `ask` fails, followed by the error's message. */
   failed: string;
 }
 
@@ -38,7 +40,7 @@ export const DEFAULT_LABELS: ChatWidgetLabels = {
   ask: 'Ask',
   cancel: 'Stop',
   inputLabel: 'Your question',
-  ttft: 'First words after {ms} ms',
+  ttft: 'First words on screen {ms} ms after asking',
   noStream: 'No streamed text',
   failed: 'Sorry, the answer could not be fetched.',
 };
@@ -53,6 +55,8 @@ export interface ChatWidgetOptions {
   labels?: Partial<ChatWidgetLabels>;
   /** @default performance.now */
   now?: () => number;
+  /** Where a failed `ask` is reported, with the error itself. @default console */
+  logger?: Pick<Console, 'error'>;
 }
 
 export interface ChatWidget {
@@ -185,9 +189,12 @@ export function createChatWidget(options: ChatWidgetOptions): ChatWidget {
       renderMarkdown(final, finalAnswer, doc);
       final.setAttribute('data-state', 'ok');
     } catch (error) {
-      final.textContent = labels.failed;
+      (options.logger ?? console).error('[qna-streaming] the answer could not be fetched:', error);
+      const reason = make('span', 'qs-error-reason', 'qs-error-reason');
+      // The message in words (never a stack); the error's name when it has no message.
+      reason.textContent = String((error as Error)?.message || (error as Error)?.name || error);
+      final.replaceChildren(`${labels.failed} `, reason);
       final.setAttribute('data-state', 'error');
-      final.title = error instanceof Error ? error.message : String(error);
     } finally {
       const followEnd = nearBottom();
       stopCursor(exchange);
