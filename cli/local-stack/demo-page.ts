@@ -1,7 +1,8 @@
 /**
  * The demo chat page of the local stack: `/` (the page), `/demo.js` (web-plugin/demo bundled with
- * esbuild when the stack starts, in memory, about a tenth of a second), `/demo.css`, and `/status`
- * (what runs where). `startLocalStack` serves it unless `demo: false`.
+ * esbuild when the stack starts, in memory, about a tenth of a second), `/qna-streaming.css` (the
+ * widget's stylesheet as the plugin ships it), `/demo.css` (the page's own), and `/status` (what
+ * runs where). `startLocalStack` serves it unless `demo: false`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,11 +17,13 @@ import type { LocalWebServer } from './web-server';
 
 export const DEMO_ENTRY = path.join(REPO_ROOT, 'web-plugin', 'demo', 'main.ts');
 export const DEMO_STYLESHEET = path.join(REPO_ROOT, 'web-plugin', 'demo', 'demo.css');
+export const WIDGET_STYLESHEET = path.join(REPO_ROOT, 'web-plugin', 'widget.css');
 /** Paths the demo registers on the web server. */
 export const DEMO_PATHS = {
   page: '/',
   script: '/demo.js',
   stylesheet: '/demo.css',
+  widgetStylesheet: '/qna-streaming.css',
   status: '/status',
 } as const;
 
@@ -35,6 +38,8 @@ export class DemoPageError extends QnaStreamingError {
 export interface DemoBundle {
   script: string;
   stylesheet: string;
+  /** The widget's default stylesheet (web-plugin/widget.css). */
+  widgetStylesheet: string;
   /** Size of the script, minified. */
   rawBytes: number;
   gzipBytes: number;
@@ -70,9 +75,11 @@ export async function buildDemoBundle(): Promise<DemoBundle> {
     );
   }
   const stylesheet = readFileSync(DEMO_STYLESHEET, 'utf8');
+  const widgetStylesheet = readFileSync(WIDGET_STYLESHEET, 'utf8');
   return {
     script,
     stylesheet,
+    widgetStylesheet,
     rawBytes: Buffer.byteLength(script),
     gzipBytes: gzipSync(script, { level: 9 }).length,
     buildMs: Math.round(performance.now() - started),
@@ -88,6 +95,7 @@ export function renderDemoPage(endpoints: Pick<LocalEndpoints, 'modelId'>): stri
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>qna-streaming demo</title>
 <link rel="icon" href="data:,">
+<link rel="stylesheet" href="${DEMO_PATHS.widgetStylesheet}">
 <link rel="stylesheet" href="${DEMO_PATHS.stylesheet}">
 </head>
 <body>
@@ -120,6 +128,10 @@ export async function serveDemo(web: LocalWebServer, endpoints: LocalEndpoints):
   web.setAsset(DEMO_PATHS.stylesheet, {
     contentType: 'text/css; charset=utf-8',
     body: () => bundle.stylesheet,
+  });
+  web.setAsset(DEMO_PATHS.widgetStylesheet, {
+    contentType: 'text/css; charset=utf-8',
+    body: () => bundle.widgetStylesheet,
   });
   web.setAsset(DEMO_PATHS.status, {
     contentType: 'text/html; charset=utf-8',

@@ -40,10 +40,12 @@ function bot() {
   return { ...stack.endpoints, endpoint: stack.endpoints.lexRuntime };
 }
 
-it('serves the demo page, its script and stylesheet, and the status page', async () => {
+it('serves the demo page, its script, the widget and page stylesheets, and the status page', async () => {
   // Act
-  const [page, script, stylesheet, status] = await Promise.all(
-    ['', 'demo.js', 'demo.css', 'status'].map((file) => fetch(`${stack.endpoints.webUrl}${file}`)),
+  const [page, script, stylesheet, status, widgetStylesheet] = await Promise.all(
+    ['', 'demo.js', 'demo.css', 'status', 'qna-streaming.css'].map((file) =>
+      fetch(`${stack.endpoints.webUrl}${file}`),
+    ),
   );
 
   // Assess
@@ -53,8 +55,12 @@ it('serves the demo page, its script and stylesheet, and the status page', async
   expect(html).toContain('src="/demo.js"');
   expect(script?.headers.get('content-type')).toContain('javascript');
   expect((await script?.text())?.length).toBe(stack.demo?.rawBytes);
-  expect(await stylesheet?.text()).toContain('.qs-streamed');
-  expect(await status?.text()).toContain(stack.endpoints.webSocketUrl);
+  expect(await stylesheet?.text()).toContain('--qna-streaming-accent');
+  expect(await widgetStylesheet?.text()).toContain('.qs-streamed');
+  const statusPage = await status?.text();
+  expect(statusPage).toContain(stack.endpoints.webSocketUrl);
+  expect(statusPage).toContain(`AWS_REGION=${stack.endpoints.region}`);
+  expect(statusPage).toContain(stack.endpoints.credentials.secretAccessKey);
 });
 
 it('keeps the demo script small (gzip under 24 KB: the plugin, the SigV4 signer and SHA-256)', () => {

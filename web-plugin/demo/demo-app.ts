@@ -19,13 +19,13 @@
  *   (403) a socket for a session that is not yours.
  *
  * Stable hooks for tests (`data-testid`), next to the widget's `qs-*` ones:
- * | `demo-connection` | connection pill; `data-state` = starting/connecting/open/reconnecting/refused/closed/failed; `data-opens` counts sockets opened |
+ * | `demo-connection` | connection pill; `data-state` = starting/connecting/open/reconnecting/refused/unreachable/closed/failed; `data-opens` counts sockets opened |
  * | `demo-identity`   | the Cognito identity id                                        |
  * | `demo-session`    | the session id used for the socket and Lex                     |
  * | `demo-share-link` | link to a second tab on this identity (`?join=<code>`, no identity) |
  * | `demo-join`       | outcome of a `?join=` link: `data-state` = joined/not-joined (hidden without one) |
  * | `demo-alert`      | the latest problem, in words (hidden when there is none)       |
- * | `demo-stats`      | timing of the last streamed answer (from the `end` frame)      |
+ * | `demo-stats`      | the server's timing of the last streamed answer (the `end` frame: measured in the fulfillment Lambda) |
  * | `demo-mirrored-answer` | an answer streamed to this tab for a question asked in another tab of the session; `data-state` = streaming/done |
  */
 import type { ClientLogger, WebSocketConstructor } from '../client';
@@ -129,6 +129,7 @@ export type ConnectionState =
   | 'open'
   | 'reconnecting'
   | 'refused'
+  | 'unreachable'
   | 'closed'
   | 'failed';
 
@@ -149,6 +150,7 @@ const STATE_LABELS: Record<ConnectionState, string> = {
   open: 'Streaming connected',
   reconnecting: 'Reconnecting…',
   refused: 'Connection refused',
+  unreachable: 'Gateway unreachable',
   closed: 'Disconnected',
   failed: 'Not started',
 };
@@ -219,9 +221,10 @@ function renderShell(doc: Document, root: HTMLElement) {
     suggestions.append(button);
     return { button, question };
   });
+  // Below the suggestions, so the line appearing after the first answer moves nothing.
   const stats = el('div', 'demo-stats', 'demo-stats');
   stats.setAttribute('aria-live', 'polite');
-  root.replaceChildren(bar, join, alert, chat, stats, suggestions);
+  root.replaceChildren(bar, join, alert, chat, suggestions, stats);
   return { connection, identity, session, share, shareItem, join, alert, chat, buttons, stats };
 }
 
@@ -346,14 +349,11 @@ export async function startDemo(environment: DemoEnvironment): Promise<DemoPage>
         const text = answerText(result);
         if (!text) throw new DemoError('Lex answered without a message');
         return text;
-      } catch (error) {
-        showAlert('The bot did not answer', (error as Error).message);
-        throw error;
       } finally {
+        // A failure is shown in the answer's bubble, with its reason, and logged by the widget.
         asking = false;
       }
     },
-    labels: { placeholder: 'Ask the bot something, e.g. how does streaming reach the browser?' },
   });
 
   const unsubscribe = [
@@ -367,15 +367,17 @@ export async function startDemo(environment: DemoEnvironment): Promise<DemoPage>
       if (mirror) finishMirror();
     }),
     client.on('error', (error: WebPluginError) => {
-      if (error.code === 'CONNECTION_REFUSED') {
-        setState('refused');
+      // ENDPOINT_UNREACHABLE / SIGNATURE_REJECTED / CONNECTION_REFUSED: a socket that never opened.
+      if (['CONNECTION_REFUSED', 'ENDPOINT_UNREACHABLE', 'SIGNATURE_REJECTED'].includes(error.code)) {
+        setState(error.code === 'ENDPOINT_UNREACHABLE' ? 'unreachable' : 'refused');
         const mismatch =
           sessionId !== identityId
             ? ` This page asked for session "${sessionId}", but its Cognito identity is "${identityId}": ` +
               'a socket may only join its own session.'
             : '';
+        // The title says what it means for the visitor; the error's message says why, once.
         showAlert(
-          'The gateway refused the streaming connection',
+          'No streaming for this page',
           `${capitalize(error.message)}.${mismatch} Answers still arrive from Lex, without streaming.`,
         );
       } else if (error.code === 'GAVE_UP') {
@@ -400,14 +402,18 @@ export async function startDemo(environment: DemoEnvironment): Promise<DemoPage>
     }),
     client.on('end', (frame) => {
       if (mirror) finishMirror();
+      // The widget shows, under each answer, when its first words reached the screen (measured in
+      // this page from the question); this line is the server's own view of the same answer.
       const parts = [
-        frame.ttftMs !== undefined ? `first words after ${frame.ttftMs} ms` : 'no text streamed',
-        `done after ${(frame.totalMs / 1000).toFixed(1)} s`,
+        frame.ttftMs !== undefined
+          ? `first token from the model after ${frame.ttftMs} ms`
+          : 'no text streamed',
+        `complete after ${(frame.totalMs / 1000).toFixed(1)} s`,
         `${turnDeltas} frame${turnDeltas === 1 ? '' : 's'}`,
         ...(frame.usage?.outputTokens !== undefined ? [`${frame.usage.outputTokens} tokens`] : []),
         `stop reason ${frame.stopReason}`,
       ];
-      ui.stats.textContent = `Last answer on the server: ${parts.join(' · ')}${
+      ui.stats.textContent = `Last answer, timed in the fulfillment Lambda: ${parts.join(' · ')}${
         endpoints.modelId ? ` · model ${endpoints.modelId}` : ''
       }`;
     }),
