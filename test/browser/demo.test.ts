@@ -133,6 +133,9 @@ it('streams the answer word by word before Lex returns, then the final Lex answe
   const { page, pageErrors } = await openDemo(await newContext());
   const lexAnswer = nextLexAnswer(page);
   let midStreamShot: string | undefined;
+  const suggestionsTop = () =>
+    page.$eval('.demo-suggestions', (element) => element.getBoundingClientRect().top + window.scrollY);
+  const suggestionsBefore = await suggestionsTop();
 
   // Act
   await ask(page, AUTH_QUESTION);
@@ -158,6 +161,8 @@ it('streams the answer word by word before Lex returns, then the final Lex answe
     /^First words on screen \d+ ms after asking$/,
   );
   await expect(page.textContent('[data-testid="demo-stats"]')).resolves.toMatch(/stop reason end_turn/);
+  // The suggestions stay where they were once the answer and its timing line are shown
+  expect(await suggestionsTop()).toBe(suggestionsBefore);
   expect(pageErrors).toEqual([]);
 }, 60_000);
 
