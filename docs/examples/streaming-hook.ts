@@ -8,7 +8,7 @@ import {
   type QnabotHookEvent,
   readQnabotHookEvent,
   runtimeForQnabotHook,
-} from '../../functions/streaming';
+} from 'qna-streaming/publisher';
 
 // Reads the STREAMING_* environment once, at cold start: the @connections URL, the session table,
 // the coalescing and polling settings; 'qnabot-hook' names this Lambda in its logs and metrics.
