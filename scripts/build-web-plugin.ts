@@ -4,8 +4,10 @@
  * - qna-streaming.js  — one-file script-tag bundle exposing the global `QnaStreaming`;
  * - qna-streaming.css — the chat widget's default stylesheet (web-plugin/widget.css, minified),
  *   themable through `--qna-streaming-*` custom properties.
- * Prints raw and gzip sizes and fails when a gzip size exceeds the budget (20 KB; today about 16 KB: the SigV4
- * signer and SHA-256 are most of it; the plugin itself is a few KB).
+ * Prints raw and gzip sizes and fails when a gzip size exceeds its budget: 21 KB for each script
+ * (today about 20.3 KB mjs, 20.5 KB js: the SigV4 signer and SHA-256 alone are 8 KB, the Lex
+ * Web UI adapter, the connection lifecycle and the markdown renderer most of the rest, the Lex
+ * RecognizeText helper 0.75 KB), 2 KB for the stylesheet.
  *
  * Usage: npx tsx scripts/build-web-plugin.ts [--outdir build/web-plugin]
  */
@@ -14,7 +16,11 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build } from 'esbuild';
 
-export const GZIP_BUDGET_BYTES = 20 * 1024;
+/**
+ * Was 20 KB until the plugin took on the Lex RecognizeText helper (+0.75 KB gzip) next to the typed
+ * connection errors (+0.7 KB): both deliberate, measured, and the reason for the 1 KB more.
+ */
+export const GZIP_BUDGET_BYTES = 21 * 1024;
 /** The widget's stylesheet has its own, smaller budget (about 1 KB today). */
 export const STYLESHEET_GZIP_BUDGET_BYTES = 2 * 1024;
 export const GLOBAL_NAME = 'QnaStreaming';
