@@ -482,32 +482,38 @@ Lex Web UI's built-in socket uses the plain text protocol instead: each message 
       'front end',
       'javascript',
     ],
-    answer: `You can add streaming answers to any web page with the plugin's script-tag bundle. It has no dependencies, stays under a 20 KB gzip budget and works in every modern browser. You provide two small functions, one for the visitor's credentials and one that asks Lex, and the widget does the rest.
+    answer: `You can add streaming answers to any web page with the plugin's script-tag bundle. It has no dependencies, stays within its gzip size budget and works in every modern browser. It ships a default stylesheet and a small Lex V2 \`RecognizeText\` helper, so you provide only the visitor's credentials.
 
-First build the bundle with \`npm run build:web-plugin\` and copy \`build/web-plugin/qna-streaming.js\` next to your page. Then add a container and a few lines of script:
+First build the bundle with \`npm run build:web-plugin\` and copy \`qna-streaming.js\` and \`qna-streaming.css\` from \`build/web-plugin/\` next to your page. Then add a container and a few lines of script:
 
 \`\`\`html
+<link rel="stylesheet" href="qna-streaming.css">
 <div id="chat"></div>
 <script src="qna-streaming.js"></script>
 <script>
-  const client = new QnaStreaming.StreamingClient({
+  const { StreamingClient, createChatWidget, recognizeText, answerText } = QnaStreaming;
+  const client = new StreamingClient({
     endpoint: 'wss://abc123.execute-api.us-east-1.amazonaws.com/Prod',
+    region: 'us-east-1',
     sessionId: identityId,            // the visitor's Cognito identity id
     credentials: getVisitorCredentials, // async () => ({ accessKeyId, secretAccessKey, sessionToken, expiration })
   });
   client.connect();
-  QnaStreaming.createChatWidget({
+  createChatWidget({
     container: document.getElementById('chat'),
     client,
-    ask: (question) => askLex(identityId, question), // resolves with Lex's final text
+    ask: async (text) => answerText(await recognizeText({
+      botId, botAliasId, localeId: 'en_US', region: 'us-east-1',
+      sessionId: identityId, text, credentials: getVisitorCredentials,
+    })),
   });
 </script>
 \`\`\`
 
-What the two functions of yours should do:
+What yours should do:
 
-- **\`getVisitorCredentials\`** calls Cognito Identity \`GetId\` once and \`GetCredentialsForIdentity\` whenever the credentials are about to expire. The client calls it again before each new signature.
-- **\`askLex\`** sends the question with Lex V2 \`RecognizeText\`, using the visitor's identity id as the session id, and resolves with the text of the final answer.
+- **\`getVisitorCredentials\`** calls Cognito Identity \`GetId\` once and \`GetCredentialsForIdentity\` whenever the credentials are about to expire. The client calls it again before each new signature; \`expiration\` may be a Date or Cognito's epoch seconds.
+- **\`recognizeText\`** sends the question to Lex V2 with the visitor's identity id as the session id, and \`answerText\` reads the text of the final answer.
 
 Using the identity id as the session id matters: the streaming stack lets only the identity that signed the URL listen to that session, so one visitor can never receive another visitor's answer.
 
