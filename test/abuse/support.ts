@@ -5,13 +5,14 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { LocalStack } from '../../cli/local-stack/stack';
 import type { Frame } from '../../functions/protocol/frames';
 import type { Protocol } from '../../functions/protocol/websocket';
 import type { Visitor } from '../../scripts/bench/visitor';
 import { presignWebSocketUrl } from '../../web-plugin/signer';
 import { openTab as openRecordedTab } from '../faults/support';
+import { type UpgradeAnswer, upgrade } from '../support/sockets';
 
 export interface Tab {
   socket: WebSocket;
@@ -43,12 +44,7 @@ export async function openTab(
   };
 }
 
-export interface ConnectAttempt {
-  status: number;
-  body: string;
-  /** The open socket when the upgrade succeeded (status 101). */
-  socket?: WebSocket;
-}
+export type ConnectAttempt = UpgradeAnswer;
 
 /** One `$connect`: the upgraded socket (kept open) or the refusal's status and body. */
 export async function attemptConnect(
@@ -63,21 +59,7 @@ export async function attemptConnect(
     credentials: visitor.credentials,
     region: stack.endpoints.region,
   });
-  return new Promise((resolve) => {
-    const socket = new WebSocket(url);
-    socket.once('open', () => resolve({ status: 101, body: '', socket }));
-    socket.once('unexpected-response', (_request, response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => {
-        body += chunk.toString('utf8');
-      });
-      response.on('end', () => {
-        socket.terminate();
-        resolve({ status: response.statusCode ?? 0, body });
-      });
-    });
-    socket.once('error', (error) => resolve({ status: 0, body: String(error.message) }));
-  });
+  return upgrade(url);
 }
 
 /** Runs `work` over `items` with at most `concurrency` at once; results in order. */

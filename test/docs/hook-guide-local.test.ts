@@ -24,6 +24,7 @@ import type { Frame } from '../../functions/protocol/frames';
 import { STREAMING_IDS } from '../../templates/streaming-construct';
 import { presignWebSocketUrl } from '../../web-plugin/signer';
 import { runProcess } from '../cli/run-bin';
+import { whenOpen } from '../support/sockets';
 
 const ROOT = path.join(__dirname, '..', '..');
 const GUIDE = readFileSync(path.join(ROOT, 'docs', 'hook-author-guide.md'), 'utf8');
@@ -125,13 +126,7 @@ async function openVisitorTab(): Promise<{ sessionId: string; frames: Frame[] }>
     sockets.push(socket);
     const frames: Frame[] = [];
     socket.on('message', (data) => frames.push(JSON.parse(String(data)) as Frame));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('unexpected-response', (_request, response) =>
-        reject(new Error(`connect refused with HTTP ${response.statusCode}`)),
-      );
-      socket.once('error', reject);
-    });
+    await whenOpen(socket);
     return { sessionId, frames };
   } finally {
     cognito.destroy();

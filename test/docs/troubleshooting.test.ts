@@ -20,6 +20,7 @@ import {
 import { newVisitor, type Visitor } from '../../scripts/bench/visitor';
 import { type PresignWebSocketOptions, presignUrl, presignWebSocketUrl } from '../../web-plugin/signer';
 import { runBin } from '../cli/run-bin';
+import { type UpgradeAnswer, upgrade } from '../support/sockets';
 
 const TABLE_FILE = path.join(__dirname, '..', '..', 'docs', 'troubleshooting.md');
 
@@ -66,31 +67,6 @@ function quotePattern(quote: string): RegExp {
   return new RegExp(escaped.replace(/\bN\b/g, '\\d+'));
 }
 
-interface Answer {
-  status: number;
-  body: string;
-  socket?: WebSocket;
-}
-
-/** One upgrade: the open socket (101), or the refusal's status and body. */
-function connect(url: string): Promise<Answer> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(url);
-    socket.once('open', () => resolve({ status: 101, body: '', socket }));
-    socket.once('unexpected-response', (_request, response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => {
-        body += chunk.toString('utf8');
-      });
-      response.on('end', () => {
-        socket.terminate();
-        resolve({ status: response.statusCode ?? 0, body });
-      });
-    });
-    socket.once('error', (error) => resolve({ status: 0, body: error.message }));
-  });
-}
-
 function closed(socket: WebSocket): Promise<{ code: number; reason: string }> {
   return new Promise((resolve) => {
     if (socket.readyState === WebSocket.CLOSED) resolve({ code: 1006, reason: '' });
@@ -103,7 +79,7 @@ function closed(socket: WebSocket): Promise<{ code: number; reason: string }> {
 /** Sockets a scenario keeps open (the owner's tab, the tabs up to the cap); closed after each test. */
 const opened: WebSocket[] = [];
 async function keepOpen(url: string): Promise<WebSocket> {
-  const answer = await connect(url);
+  const answer = await upgrade(url);
   if (!answer.socket) throw new Error(`expected the socket to open, got ${answer.status} ${answer.body}`);
   opened.push(answer.socket);
   return answer.socket;
@@ -163,19 +139,19 @@ const sessionId = (what: string) => `${what}-${process.pid}-${++unique}`;
  * How to get each quoted message: the bad inputs that must each produce it. Every quote of a
  * `$connect` row needs an entry here, and every entry a row.
  */
-const SCENARIOS: Record<string, Record<string, () => Promise<Answer>>> = {
+const SCENARIOS: Record<string, Record<string, () => Promise<UpgradeAnswer>>> = {
   'this sessionId is in use by another identity': {
     'a second visitor connects with the session id the first one has open': async () => {
       const [first, second] = [await visitor(owner), await visitor(owner)];
       const id = sessionId('lex-web-ui');
       await keepOpen(await signed(owner, { sessionId: id, credentials: first.credentials }));
-      return connect(await signed(owner, { sessionId: id, credentials: second.credentials }));
+      return upgrade(await signed(owner, { sessionId: id, credentials: second.credentials }));
     },
   },
   'a sessionId shaped like a Cognito identity id can only be used by that identity': {
     "a visitor connects with another visitor's identity id as session id": async () => {
       const [first, second] = [await visitor(owner), await visitor(owner)];
-      return connect(await signed(owner, { sessionId: first.sessionId, credentials: second.credentials }));
+      return upgrade(await signed(owner, { sessionId: first.sessionId, credentials: second.credentials }));
     },
   },
   'this identity already uses N session ids': {
@@ -183,7 +159,7 @@ const SCENARIOS: Record<string, Record<string, () => Promise<Answer>>> = {
       const one = await visitor(owner);
       for (let i = 0; i < 10; i++)
         await keepOpen(await signed(owner, { sessionId: sessionId('own'), credentials: one.credentials }));
-      return connect(await signed(owner, { sessionId: sessionId('own'), credentials: one.credentials }));
+      return upgrade(await signed(owner, { sessionId: sessionId('own'), credentials: one.credentials }));
     },
   },
   'this session already has N open tabs': {
@@ -191,23 +167,23 @@ const SCENARIOS: Record<string, Record<string, () => Promise<Answer>>> = {
       const one = await visitor(owner);
       for (let i = 0; i < 10; i++)
         await keepOpen(await signed(owner, { sessionId: one.sessionId, credentials: one.credentials }));
-      return connect(await signed(owner, { sessionId: one.sessionId, credentials: one.credentials }));
+      return upgrade(await signed(owner, { sessionId: one.sessionId, credentials: one.credentials }));
     },
   },
   'sessionId must equal the Cognito identity id the request was signed with': {
     'STRICT: a visitor connects with a session id other than its identity id': async () => {
       const one = await visitor(strict);
-      return connect(await signed(strict, { sessionId: 'lex-web-ui-1a2b', credentials: one.credentials }));
+      return upgrade(await signed(strict, { sessionId: 'lex-web-ui-1a2b', credentials: one.credentials }));
     },
   },
   'this endpoint only accepts requests signed with Cognito identity credentials': {
     'STRICT: IAM user credentials (the dev credentials)': async () =>
-      connect(await signed(strict, { sessionId: 'dev-session', credentials: DEV_CREDENTIALS })),
+      upgrade(await signed(strict, { sessionId: 'dev-session', credentials: DEV_CREDENTIALS })),
   },
   'Credential should be scoped to a valid region': {
     'signed for eu-west-1, the API in us-east-1': async () => {
       const one = await visitor(owner);
-      return connect(
+      return upgrade(
         await signed(owner, { sessionId: one.sessionId, credentials: one.credentials, region: 'eu-west-1' }),
       );
     },
@@ -216,14 +192,14 @@ const SCENARIOS: Record<string, Record<string, () => Promise<Answer>>> = {
     'opened 61 s after signing (the URL lives 60 s)': async () => {
       const one = await visitor(owner);
       const signingDate = new Date(Date.now() - 61_000);
-      return connect(
+      return upgrade(
         await signed(owner, { sessionId: one.sessionId, credentials: one.credentials, signingDate }),
       );
     },
     "the signing computer's clock 2 minutes behind": async () => {
       const one = await visitor(owner);
       const signingDate = new Date(Date.now() - 120_000);
-      return connect(
+      return upgrade(
         await signed(owner, { sessionId: one.sessionId, credentials: one.credentials, signingDate }),
       );
     },
@@ -232,7 +208,7 @@ const SCENARIOS: Record<string, Record<string, () => Promise<Answer>>> = {
     "the signing computer's clock 6 minutes ahead": async () => {
       const one = await visitor(owner);
       const signingDate = new Date(Date.now() + 6 * 60_000);
-      return connect(
+      return upgrade(
         await signed(owner, { sessionId: one.sessionId, credentials: one.credentials, signingDate }),
       );
     },
@@ -241,7 +217,7 @@ const SCENARIOS: Record<string, Record<string, () => Promise<Answer>>> = {
     'a wrong secret key': async () => {
       const one = await visitor(owner);
       const credentials = { ...one.credentials, secretAccessKey: 'not-the-secret' };
-      return connect(await signed(owner, { sessionId: one.sessionId, credentials }));
+      return upgrade(await signed(owner, { sessionId: one.sessionId, credentials }));
     },
     'signed for another host': async () => {
       const one = await visitor(owner);
@@ -250,7 +226,7 @@ const SCENARIOS: Record<string, Record<string, () => Promise<Answer>>> = {
         sessionId: one.sessionId,
         credentials: one.credentials,
       });
-      return connect(
+      return upgrade(
         url.replace('wss://abc123.execute-api.us-east-1.amazonaws.com/Prod', owner.endpoints.webSocketUrl),
       );
     },
@@ -258,12 +234,12 @@ const SCENARIOS: Record<string, Record<string, () => Promise<Answer>>> = {
       const one = await visitor(owner);
       const url = new URL(await signed(owner, { sessionId: one.sessionId, credentials: one.credentials }));
       url.searchParams.set('sessionId', 'lex-web-ui-9f9f');
-      return connect(url.toString());
+      return upgrade(url.toString());
     },
   },
   'The security token included in the request is invalid': {
     'an access key the gateway does not know': async () =>
-      connect(
+      upgrade(
         await signed(owner, {
           sessionId: sessionId('s'),
           credentials: { accessKeyId: 'ASIANOTKNOWNANYWHERE', secretAccessKey: 'x', sessionToken: 'y' },
@@ -272,7 +248,7 @@ const SCENARIOS: Record<string, Record<string, () => Promise<Answer>>> = {
     'Cognito credentials without their session token': async () => {
       const one = await visitor(owner);
       const { accessKeyId, secretAccessKey } = one.credentials;
-      return connect(
+      return upgrade(
         await signed(owner, { sessionId: one.sessionId, credentials: { accessKeyId, secretAccessKey } }),
       );
     },
@@ -285,38 +261,38 @@ const SCENARIOS: Record<string, Record<string, () => Promise<Answer>>> = {
         sessionToken: 'expired-token',
       };
       owner.credentials.register({ ...devIdentity(), ...credentials, expiresAt: Date.now() - 1000 });
-      return connect(await signed(owner, { sessionId: sessionId('s'), credentials }));
+      return upgrade(await signed(owner, { sessionId: sessionId('s'), credentials }));
     },
   },
   Forbidden: {
     'the stage written /prod': async () => {
       const one = await visitor(owner);
       const url = await signed(owner, { sessionId: one.sessionId, credentials: one.credentials });
-      return connect(url.replace('/Prod?', '/prod?'));
+      return upgrade(url.replace('/Prod?', '/prod?'));
     },
   },
   'Missing Authentication Token': {
     'a URL that is not presigned': async () =>
-      connect(`${owner.endpoints.webSocketUrl}?sessionId=lex-web-ui-1234`),
+      upgrade(`${owner.endpoints.webSocketUrl}?sessionId=lex-web-ui-1234`),
   },
   'is required': {
-    'no sessionId in the signed query': async () => connect(await signedQuery(owner, 'protocol=json')),
+    'no sessionId in the signed query': async () => upgrade(await signedQuery(owner, 'protocol=json')),
   },
   'must be 2-100 characters': {
-    'a one-character sessionId': async () => connect(await signedQuery(owner, 'sessionId=x')),
+    'a one-character sessionId': async () => upgrade(await signedQuery(owner, 'sessionId=x')),
   },
   'must be given once': {
-    'sessionId twice': async () => connect(await signedQuery(owner, 'sessionId=ab&sessionId=cd')),
+    'sessionId twice': async () => upgrade(await signedQuery(owner, 'sessionId=ab&sessionId=cd')),
   },
   'must be one of text, json': {
-    'protocol=xml': async () => connect(await signedQuery(owner, `sessionId=${sessionId('s')}&protocol=xml`)),
+    'protocol=xml': async () => upgrade(await signedQuery(owner, `sessionId=${sessionId('s')}&protocol=xml`)),
   },
   'Internal server error': {
     // Runs last: it stops the strict stack's DynamoDB for good.
     'the session table unreachable (DynamoDB stopped)': async () => {
       const one = await visitor(strict);
       await strict.dynamodb.stop();
-      return connect(await signed(strict, { sessionId: one.sessionId, credentials: one.credentials }));
+      return upgrade(await signed(strict, { sessionId: one.sessionId, credentials: one.credentials }));
     },
   },
 };

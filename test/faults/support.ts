@@ -10,6 +10,7 @@ import { MAX_FRAME_BYTES, type Protocol } from '../../functions/protocol/websock
 import { END_OF_TEXT_MARKER } from '../../functions/streaming/pipeline/text-protocol';
 import type { Visitor } from '../../scripts/bench/visitor';
 import { presignWebSocketUrl } from '../../web-plugin/signer';
+import { whenOpen } from '../support/sockets';
 
 export interface Tab {
   socket: WebSocket;
@@ -44,13 +45,7 @@ export async function openTab(
   const messages: string[] = [];
   socket.on('message', (data) => messages.push(String(data)));
   const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('unexpected-response', (_request, response) =>
-      reject(new Error(`connect refused with HTTP ${response.statusCode}`)),
-    );
-    socket.once('error', reject);
-  });
+  await whenOpen(socket);
   const connectionId = stack.gateway.connectionIds().find((id) => !before.has(id)) ?? '';
   const frames = () => (protocol === 'json' ? messages.map((message) => JSON.parse(message) as Frame) : []);
   return {

@@ -9,6 +9,7 @@ import { DEV_CREDENTIALS } from '../../cli/local-stack/credentials';
 import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
 import type { Frame } from '../../functions/protocol/frames';
 import { presignWebSocketUrl } from '../../web-plugin/signer';
+import { whenOpen } from '../support/sockets';
 
 let stack: LocalStack;
 const sockets: WebSocket[] = [];
@@ -44,13 +45,7 @@ async function openTab(target: LocalStack, sessionId: string): Promise<Tab> {
   sockets.push(socket);
   const frames: Frame[] = [];
   socket.on('message', (data) => frames.push(JSON.parse(String(data)) as Frame));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('unexpected-response', (_request, response) =>
-      reject(new Error(`connect refused with HTTP ${response.statusCode}`)),
-    );
-    socket.once('error', reject);
-  });
+  await whenOpen(socket);
   return {
     socket,
     frames,
