@@ -161,6 +161,19 @@ describe('markdown parser', () => {
     ).toEqual([]);
   });
 
+  it.each([
+    ['a link whose target never closes, then a real one', '[a](x [b](https://b.example/)'],
+    ['brackets with no target, then a link', '[a] [b] [c](https://c.example/)'],
+    ['an empty link text', '[](https://x.example/) and [ok](https://ok.example/)'],
+    ['a URL ending in punctuation, then another', 'see http://a.example/x.. and https://b.example/y!'],
+    ['URLs that share an end', 'http://a.example/(http://b.example/)'],
+    ['underscores inside and after words', 'a_b_ _c_ d__e__ _f_g'],
+    ['emphasis that must not start after a word', 'x_y_ then _z_'],
+    ['code inside emphasis and a link', '*a `b* c` [d](https://d.example/) `e`'],
+  ])('parses %s exactly as the former parser', (_name, text) => {
+    expect(parseInline(text)).toEqual(referenceInline(text));
+  });
+
   it('searches 8 times as much text for an answer 8 times as long (200 KB)', () => {
     // Prepare
     const small = largeAnswer(1);
