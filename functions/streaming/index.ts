@@ -49,6 +49,12 @@ export {
 } from './runtime';
 export { converseInputForQuestion, converseStreamSource, fromConverseStream } from './sources/converse';
 export type { StreamEvent, StreamSource } from './sources/events';
+export type {
+  LangChainChunkLike,
+  LangChainStreamItem,
+  LangChainStreamOpener,
+} from './sources/langchain';
+export { fromLangChainStream, langChainStreamSource } from './sources/langchain';
 export type { ModelRetryOptions } from './sources/model-retry';
 export { withModelRetry } from './sources/model-retry';
 export type { PushSource } from './sources/push';
