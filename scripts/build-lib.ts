@@ -6,6 +6,8 @@
  *   `qna-streaming/cdk-nag`, `qna-streaming/web-plugin`;
  * - dist/web-plugin/index.mjs: the browser entry as one ES module whose npm dependencies stay imports,
  *   so a page's bundler tree-shakes it and shares the signer with the page;
+ * - dist/web-plugin/ai-sdk-transport.mjs: `qna-streaming/web-plugin/ai-sdk`, the AI SDK ChatTransport,
+ *   an ES module that imports the plugin's error class from index.mjs (no AI SDK or React code: types only);
  * - dist/lambda/connection/index.js: the connection Lambda, bundled exactly as `package` bundles it,
  *   the `code` a CDK app gives the `QnaStreaming` construct (`Code.fromAsset` of its folder);
  * - dist/cli/main.js: the CLI in one CommonJS file for the installed package (cli/bin.js runs it when
@@ -114,6 +116,29 @@ async function buildBrowserModule(outdir: string): Promise<void> {
   });
 }
 
+/** `qna-streaming/web-plugin/ai-sdk` for bundlers; its one runtime import of the plugin is index.mjs. */
+async function buildAiSdkModule(outdir: string): Promise<void> {
+  await build({
+    entryPoints: [path.join(ROOT, 'web-plugin', 'ai-sdk-transport.ts')],
+    outfile: path.join(outdir, 'web-plugin', 'ai-sdk-transport.mjs'),
+    bundle: true,
+    platform: 'browser',
+    target: 'es2020',
+    format: 'esm',
+    packages: 'external',
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'plugin-module',
+        setup(builder) {
+          builder.onResolve({ filter: /^\.\/errors$/ }, () => ({ path: './index.mjs', external: true }));
+        },
+      },
+    ],
+  });
+}
+
 /** The stylesheets of the plugin (web-plugin/*.css, not the demo's), next to its code. */
 function copyStylesheets(outdir: string): void {
   for (const name of readdirSync(path.join(ROOT, 'web-plugin'))) {
@@ -137,6 +162,7 @@ export async function buildLib(outdir = path.join(ROOT, 'dist')): Promise<void> 
     { cwd: ROOT, stdio: 'inherit' },
   );
   await buildBrowserModule(outdir);
+  await buildAiSdkModule(outdir);
   copyStylesheets(outdir);
   writeConnectionLambda(outdir);
   await buildCli(outdir);

@@ -3,11 +3,14 @@
  * - qna-streaming.mjs — ES module (`import { StreamingClient } from './qna-streaming.mjs'`);
  * - qna-streaming.js  — one-file script-tag bundle exposing the global `QnaStreaming`;
  * - qna-streaming.css — the chat widget's default stylesheet (web-plugin/widget.css, minified),
- *   themable through `--qna-streaming-*` custom properties.
+ *   themable through `--qna-streaming-*` custom properties;
+ * - qna-streaming-ai-sdk.mjs — the Vercel AI SDK ChatTransport (web-plugin/ai-sdk-transport.ts), an
+ *   ES module next to qna-streaming.mjs, which it imports; it holds no React and no AI SDK code
+ *   (types only), and the core bundles hold none of it.
  * Prints raw and gzip sizes and fails when a gzip size exceeds its budget: 21 KB for each script
  * (today about 20.3 KB mjs, 20.5 KB js: the SigV4 signer and SHA-256 alone are 8 KB, the Lex
  * Web UI adapter, the connection lifecycle and the markdown renderer most of the rest, the Lex
- * RecognizeText helper 0.75 KB), 2 KB for the stylesheet.
+ * RecognizeText helper 0.75 KB), 2 KB for the stylesheet, 2 KB for the AI SDK transport.
  *
  * Usage: npx tsx scripts/build-web-plugin.ts [--outdir build/web-plugin]
  */
@@ -23,7 +26,11 @@ import { type BuildOptions, build } from 'esbuild';
 export const GZIP_BUDGET_BYTES = 21 * 1024;
 /** The widget's stylesheet has its own, smaller budget (about 1 KB today). */
 export const STYLESHEET_GZIP_BUDGET_BYTES = 2 * 1024;
+/** The AI SDK transport's own budget (about 1.5 KB today): a page that does not use it never loads it. */
+export const AI_SDK_GZIP_BUDGET_BYTES = 2 * 1024;
 export const GLOBAL_NAME = 'QnaStreaming';
+/** What the AI SDK transport module imports the plugin's shared code from. */
+export const AI_SDK_PLUGIN_IMPORT = './qna-streaming.mjs';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -68,6 +75,26 @@ export async function buildWebPlugin(outdir = join(ROOT, 'build', 'web-plugin'))
     minify: true,
     logLevel: 'warning',
   });
+  // The transport's one runtime import of the plugin (its error class) comes from the plugin's module,
+  // so `instanceof WebPluginError` holds across the two files.
+  const aiSdk = join(outdir, 'qna-streaming-ai-sdk.mjs');
+  await build({
+    ...common,
+    entryPoints: [join(ROOT, 'web-plugin', 'ai-sdk-transport.ts')],
+    outfile: aiSdk,
+    format: 'esm',
+    plugins: [
+      {
+        name: 'plugin-module',
+        setup(builder) {
+          builder.onResolve({ filter: /^\.\/errors$/ }, () => ({
+            path: AI_SDK_PLUGIN_IMPORT,
+            external: true,
+          }));
+        },
+      },
+    ],
+  });
   const report = (file: string, budgetBytes: number): BundleReport => {
     const content = readFileSync(file);
     return { file, rawBytes: content.length, gzipBytes: gzipSync(content, { level: 9 }).length, budgetBytes };
@@ -75,6 +102,7 @@ export async function buildWebPlugin(outdir = join(ROOT, 'build', 'web-plugin'))
   return [
     ...outputs.map(({ file }) => report(file, GZIP_BUDGET_BYTES)),
     report(stylesheet, STYLESHEET_GZIP_BUDGET_BYTES),
+    report(aiSdk, AI_SDK_GZIP_BUDGET_BYTES),
   ];
 }
 
