@@ -53,6 +53,7 @@ export const CORE_MODULES: Readonly<Record<string, CoreModule>> = {
     // mutant's run synthesizes again.
     tests: [
       'test/connection/session-table.test.ts',
+      'test/connection/session-table-races.test.ts',
       'test/connection/identity-binding.test.ts',
       'test/connection/connection-lambda.test.ts',
     ],

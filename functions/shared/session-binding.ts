@@ -166,6 +166,17 @@ function refuseByMode(request: ConnectRequest, limits: BindingLimits): BindingRe
 }
 
 /**
+ * The identity whose cap on session ids a `$connect` counts against (its claims are read and
+ * written with the session), or undefined. The cap is for visitors (Cognito identities, anonymous
+ * ones included), who could otherwise claim a large share of Lex Web UI's 65,536 ids; IAM
+ * principals of the account (servers, the CLI) own their sessions without a cap, and only OWNER
+ * mode keeps claims.
+ */
+export function cappedIdentity(request: ConnectRequest, limits: BindingLimits): string | undefined {
+  return limits.mode === 'OWNER' && request.caller?.cognitoIdentityId ? request.caller.key : undefined;
+}
+
+/**
  * Decides a `$connect` against the current session and identity items (either may be absent).
  * Tabs and claims that lapsed are dropped here, so a lapsed owner's leftovers never block anyone.
  */
@@ -212,12 +223,7 @@ export function planConnect(
   if (continuing && session?.cancelRequestedAt !== undefined)
     next.cancelRequestedAt = session.cancelRequestedAt;
 
-  // The cap is for visitors (Cognito identities, anonymous ones included), who could otherwise claim
-  // a large share of Lex Web UI's 65,536 ids; IAM principals of the account (servers, the CLI) own
-  // their sessions without a cap.
-  if (limits.mode !== 'OWNER' || owner === undefined || !request.caller?.cognitoIdentityId) {
-    return { session: next, tab };
-  }
+  if (owner === undefined || cappedIdentity(request, limits) === undefined) return { session: next, tab };
 
   const claims = liveClaims(current.identity, nowMs);
   const held = Object.keys(claims).filter((id) => id !== request.sessionId).length;

@@ -48,6 +48,7 @@ import {
   type BindingLimits,
   BindingRefusal,
   type ConnectRequest,
+  cappedIdentity,
   type IdentityState,
   liveTabs,
   planClaimRelease,
@@ -80,6 +81,10 @@ export interface SessionTableOptions {
   ttlSeconds: number;
   /** Seconds the owner keeps a session id after its last tab closed. @default BINDING_DEFAULTS.claimGraceSeconds */
   claimGraceSeconds?: number;
+  /** Returns [0, 1): the jitter of the pause after a lost race (raceBackoff). @default Math.random */
+  random?: () => number;
+  /** Waits `ms` milliseconds (the pause after a lost race). @default setTimeout */
+  pause?: (ms: number) => Promise<void>;
 }
 
 export type ConnectOutcome =
@@ -99,16 +104,20 @@ export const CANCEL_MIN_INTERVAL_MS = 250;
 /** How often a write is re-decided after losing a race before the request gives up. */
 const MAX_ATTEMPTS = 16;
 
+/** The longest pause after a lost race, in milliseconds. */
+const MAX_RACE_PAUSE_MS = 160;
+
 /**
- * A random pause before re-deciding after a lost race, growing with the attempt (at most ~160 ms),
- * so many writers on one hot item (a flood of connects to one session) spread out instead of
- * colliding again in lockstep. The first attempt never waits.
+ * The pause before re-deciding after a lost race: random, growing by 10 ms per attempt up to
+ * MAX_RACE_PAUSE_MS, so many writers on one hot item (a flood of connects to one session) spread
+ * out instead of colliding again in lockstep. Undefined for the first attempt, which never waits.
  */
-function raceBackoff(attempt: number): Promise<void> {
-  if (attempt === 0) return Promise.resolve();
-  const ms = Math.random() * Math.min(160, 10 * attempt);
-  return new Promise((resolve) => setTimeout(resolve, ms));
+export function racePauseMs(attempt: number, random: () => number): number | undefined {
+  if (attempt === 0) return undefined;
+  return random() * Math.min(MAX_RACE_PAUSE_MS, 10 * attempt);
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function isExpired(record: Pick<ConnectionRecord, 'ttl'>, nowMs: number): boolean {
   return record.ttl > 0 && record.ttl * 1000 <= nowMs;
@@ -291,6 +300,8 @@ export class SessionTable {
   readonly tableName: string;
   private readonly ttlSeconds: number;
   private readonly claimGraceSeconds: number;
+  private readonly random: () => number;
+  private readonly pause: (ms: number) => Promise<void>;
 
   constructor(options: SessionTableOptions) {
     if (!options.tableName) throw new SessionTableError('tableName is required');
@@ -300,6 +311,14 @@ export class SessionTable {
     this.tableName = options.tableName;
     this.ttlSeconds = options.ttlSeconds;
     this.claimGraceSeconds = options.claimGraceSeconds ?? BINDING_DEFAULTS.claimGraceSeconds;
+    this.random = options.random ?? Math.random;
+    this.pause = options.pause ?? sleep;
+  }
+
+  /** Waits before re-deciding a write after `attempt` lost races (racePauseMs). */
+  private async raceBackoff(attempt: number): Promise<void> {
+    const ms = racePauseMs(attempt, this.random);
+    if (ms !== undefined) await this.pause(ms);
   }
 
   private async getItem(key: string, what: string): Promise<Record<string, unknown> | undefined> {
@@ -347,15 +366,16 @@ export class SessionTable {
   private async readSession(sessionId: string): Promise<Stored<SessionState>> {
     const item = await this.getItem(sessionId, 'a session');
     if (!item) return { value: undefined, version: false };
+    // An item without `version` (QnABot's connect Lambda's) reads as version 0.
     const session = toSession(item);
-    return { value: session, version: item.version === undefined ? 0 : session.version };
+    return { value: session, version: session.version };
   }
 
   private async readIdentity(identity: string): Promise<Stored<IdentityState>> {
     const item = await this.getItem(identityKey(identity), 'an identity');
     if (!item) return { value: undefined, version: false };
     const state = toIdentity(identity, item);
-    return { value: state, version: item.version === undefined ? 0 : state.version };
+    return { value: state, version: state.version };
   }
 
   /** The session item, or undefined when there is none. Tabs may include expired ones. */
@@ -382,12 +402,7 @@ export class SessionTable {
    * another ask won the race. `windowEndsMs`: until when the recent questions matter (for `ttl`).
    */
   async putAskLimits(state: AskLimitState, version: number | false, windowEndsMs: number): Promise<boolean> {
-    const next = version === false ? 1 : version + 1;
-    return this.putIf(
-      fromAskLimits(state, next, windowEndsMs),
-      version === false ? false : version,
-      'the ask limits',
-    );
+    return this.putIf(fromAskLimits(state, Number(version) + 1, windowEndsMs), version, 'the ask limits');
   }
 
   /** Ends an answer's lease (one write, no read); false when it was gone already (expired and dropped). */
@@ -415,15 +430,16 @@ export class SessionTable {
    * session's claim with it) or the refusal says why, and nothing of this connection is left.
    */
   async connect(request: ConnectRequest, limits: BindingLimits, nowMs: number): Promise<ConnectOutcome> {
-    const owner = limits.mode === 'OFF' ? undefined : request.caller?.key;
+    const claimant = cappedIdentity(request, limits);
+    const noIdentity: Stored<IdentityState> = { value: undefined, version: false };
     let wroteConnection = false;
+    let identity = noIdentity;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      await raceBackoff(attempt);
-      const [session, identity] = await Promise.all([
+      await this.raceBackoff(attempt);
+      let session: Stored<SessionState>;
+      [session, identity] = await Promise.all([
         this.readSession(request.sessionId),
-        limits.mode === 'OWNER' && owner !== undefined && request.caller?.cognitoIdentityId
-          ? this.readIdentity(owner)
-          : Promise.resolve<Stored<IdentityState>>({ value: undefined, version: false }),
+        claimant === undefined ? noIdentity : this.readIdentity(claimant),
       ]);
       const plan = planConnect(
         request,
@@ -448,6 +464,8 @@ export class SessionTable {
         return { accepted: true, tab: plan.tab, session: plan.session };
       }
     }
+    // Rivals won every round: take back this connection's item and claim, as a refusal would.
+    await this.undoConnect(request, identity, wroteConnection, nowMs);
     throw new SessionTableError(`gave up registering a connection after ${MAX_ATTEMPTS} concurrent writes`);
   }
 
@@ -461,7 +479,7 @@ export class SessionTable {
     if (wroteConnection) await this.deleteItem(connectionKey(request.connectionId), 'a connection');
     let current = identity;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      await raceBackoff(attempt);
+      await this.raceBackoff(attempt);
       const released = planClaimRelease(current.value, request.sessionId, nowMs);
       if (!released) return;
       // Release only a claim this identity does not really hold (the session is someone else's).
@@ -534,7 +552,7 @@ export class SessionTable {
   ): Promise<boolean> {
     let removed = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      await raceBackoff(attempt);
+      await this.raceBackoff(attempt);
       const stored = await this.readSession(sessionId);
       const next =
         stored.value &&
@@ -559,7 +577,7 @@ export class SessionTable {
     nowMs: number,
   ): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      await raceBackoff(attempt);
+      await this.raceBackoff(attempt);
       const stored = await this.readIdentity(identity);
       const next = planClaimUpdate(stored.value, sessionId, expiresAt, nowMs);
       if (!next) return;
