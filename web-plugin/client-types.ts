@@ -3,7 +3,13 @@
  * by client.ts, socket-lifecycle.ts, credentials-cache.ts and turn-frames.ts. client.ts re-exports
  * the public ones.
  */
-import type { CitationFrame, DeltaFrame, EndFrame, StartFrame } from '../functions/protocol/frames';
+import type {
+  CitationFrame,
+  DeltaFrame,
+  EndFrame,
+  StartFrame,
+  StatusFrame,
+} from '../functions/protocol/frames';
 import type { Protocol } from '../functions/protocol/websocket';
 import type { WebPluginError } from './errors';
 import type { SigningCredentials } from './signer';
@@ -139,6 +145,8 @@ export interface GapEvent {
 export interface StreamingClientEvents {
   open: OpenEvent;
   start: StartFrame;
+  /** What the answer is doing while no text arrives (json protocol only; frames.ts). */
+  status: StatusFrame;
   delta: DeltaFrame;
   citation: CitationFrame;
   end: EndFrame;

@@ -48,15 +48,27 @@ export class WebPluginError extends QnaStreamingError {
   readonly turnId?: string;
   /** HTTP status the gateway refused the handshake with, when the platform shows it. */
   readonly httpStatus?: number;
+  /**
+   * Whether asking the same question again can help: for `SERVER_ERROR`, the error frame's
+   * `retryable` (false when an older server left it out); false for every other code.
+   */
+  readonly retryable: boolean;
 
   constructor(
     code: WebPluginErrorCode,
     message: string,
-    options?: { cause?: unknown; serverCode?: string; turnId?: string; httpStatus?: number | undefined },
+    options?: {
+      cause?: unknown;
+      serverCode?: string;
+      turnId?: string;
+      httpStatus?: number | undefined;
+      retryable?: boolean;
+    },
   ) {
     super(message, options);
     this.name = 'WebPluginError';
     this.code = code;
+    this.retryable = options?.retryable ?? false;
     if (options?.serverCode !== undefined) this.serverCode = options.serverCode;
     if (options?.turnId !== undefined) this.turnId = options.turnId;
     if (options?.httpStatus !== undefined) this.httpStatus = options.httpStatus;

@@ -3,11 +3,35 @@
  * drops frames of an old or cancelled turn, drops duplicates (two sockets overlap while the
  * connection is renewed) and reports gaps in `seq` (lost frames).
  */
-import { FRAME_VERSION, type Frame } from '../functions/protocol/frames';
+import { FRAME_VERSION, type Frame, STATUS_PHASES } from '../functions/protocol/frames';
 
 export type ParseResult = { ok: true; frame: Frame } | { ok: false; reason: string };
 
-const FRAME_TYPES = new Set(['start', 'delta', 'citation', 'end', 'error']);
+const FRAME_TYPES = new Set(['start', 'status', 'delta', 'citation', 'end', 'error']);
+const PHASES = new Set<string>(STATUS_PHASES);
+
+/**
+ * Why a `status` or `error` frame is malformed, or undefined. An error frame without `retryable`
+ * (an older server) is valid and read as `retryable: false`.
+ */
+function turnFrameProblem(frame: Record<string, unknown>): string | undefined {
+  if (frame.type === 'status') {
+    if (!PHASES.has(frame.phase as string)) return `status with unknown phase ${String(frame.phase)}`;
+    if (typeof frame.message !== 'string') return 'status without message';
+    const wait = frame.retryInMs;
+    if (wait !== undefined && !(typeof wait === 'number' && Number.isFinite(wait) && wait >= 0)) {
+      return 'status with a retryInMs that is not a duration';
+    }
+  }
+  if (frame.type === 'error') {
+    if (typeof frame.code !== 'string' || typeof frame.message !== 'string')
+      return 'error without code/message';
+    if (frame.retryable !== undefined && typeof frame.retryable !== 'boolean') {
+      return 'error with a retryable that is not true or false';
+    }
+  }
+  return undefined;
+}
 
 /** Parses one WebSocket message of the json protocol. */
 export function parseJsonFrame(data: string): ParseResult {
@@ -34,9 +58,9 @@ export function parseJsonFrame(data: string): ParseResult {
   if (frame.type === 'citation' && !Array.isArray(frame.citations)) {
     return { ok: false, reason: 'citation without citations' };
   }
-  if (frame.type === 'error' && (typeof frame.code !== 'string' || typeof frame.message !== 'string')) {
-    return { ok: false, reason: 'error without code/message' };
-  }
+  const problem = turnFrameProblem(frame);
+  if (problem) return { ok: false, reason: problem };
+  if (frame.type === 'error' && frame.retryable === undefined) frame.retryable = false;
   return { ok: true, frame: value as Frame };
 }
 

@@ -2,7 +2,8 @@
  * Turns and frames: each message of the StreamingClient's socket becomes its events. text protocol:
  * every message is a `delta` with `turnId: ''`. json protocol: the message is parsed (a malformed
  * one is a `BAD_FRAME` error), frames of stale, cancelled or duplicate turns are dropped, `seq` gaps
- * emit `gap`, and `error` frames become `SERVER_ERROR` errors.
+ * emit `gap`, `status` frames become `status` events, and `error` frames become `SERVER_ERROR`
+ * errors (with the frame's `retryable`).
  */
 import { type DeltaFrame, FRAME_VERSION } from '../functions/protocol/frames';
 import type { Protocol } from '../functions/protocol/websocket';
@@ -60,6 +61,9 @@ export class TurnFrames {
       case 'start':
         this.emit('start', frame);
         break;
+      case 'status':
+        this.emit('status', frame);
+        break;
       case 'delta':
         this.emit('delta', frame);
         break;
@@ -74,6 +78,7 @@ export class TurnFrames {
           'error',
           new WebPluginError('SERVER_ERROR', frame.message, {
             serverCode: frame.code,
+            retryable: frame.retryable === true,
             ...(frame.turnId ? { turnId: frame.turnId } : {}),
           }),
         );

@@ -235,6 +235,7 @@ export async function handleDefault(
   const frame = standaloneErrorFrame(
     'UnknownAction',
     `received ${received}; send {"action":"ping"} to keep the socket alive or {"action":"cancel"} to stop the answer`,
+    false, // the same message again gets the same answer
   );
   return reply(200, JSON.stringify(frame));
 }

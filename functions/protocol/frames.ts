@@ -6,6 +6,24 @@
  * `seq` counts frames of one turn from 0 without gaps, so a client can detect loss; `turnId`
  * lets it drop frames of an old or cancelled turn. Frames that belong to no turn (an error
  * answering an unknown action) carry `turnId: ""` and `seq: 0`.
+ *
+ * A turn is `start`, then `status` and `delta` frames (with `citation` frames after the text they
+ * support), then at most one `error`, then `end`.
+ *
+ * `status` frames tell the user what is happening while no text arrives. They take the turn's next
+ * `seq` like every other frame and go through the same pipeline; only the json protocol carries
+ * them (a text-protocol message is always answer text, so there a status would show as answer).
+ * `message` is a short English sentence a page can show as is; `phase` lets it choose its own words:
+ * - `thinking`: sent right after `start` (the question is with the model), before any text;
+ * - `retrieving`: a knowledge-base retrieval runs (RetrieveAndGenerateStream before its first text);
+ * - `retrying`: the model was throttled before its first token; it is called again in `retryInMs`;
+ * - `working`: no text for STILL_WORKING_AFTER_MS while the answer runs; sent again after each such
+ *   silence, at most MAX_WORKING_STATUSES times per turn.
+ * A tab that connects mid-answer gets `start` and, before any text, the latest status.
+ *
+ * `error` frames say in `retryable` whether asking the same question again can help (throttling,
+ * timeouts, a dropped model stream, a busy service) or not (bad input, access denied, validation,
+ * a guardrail, a cancel). Frames of older servers have no `retryable`: read it as false.
  */
 
 export const FRAME_VERSION = 1;
@@ -60,10 +78,49 @@ export interface ErrorFrame extends FrameBase {
   type: 'error';
   code: string;
   message: string;
+  /** Whether asking the same question again can help. Absent in older frames: read as false. */
+  retryable: boolean;
 }
 
-export type Frame = StartFrame | DeltaFrame | CitationFrame | EndFrame | ErrorFrame;
+/** What the answer is doing while no text arrives (see the header). */
+export type StatusPhase = 'thinking' | 'retrieving' | 'retrying' | 'working';
+
+export interface StatusFrame extends FrameBase {
+  type: 'status';
+  phase: StatusPhase;
+  /** A short English sentence a page can show as is ("Searching the knowledge base…"). */
+  message: string;
+  /** For `retrying`: milliseconds until the model is called again. */
+  retryInMs?: number;
+}
+
+export type Frame = StartFrame | StatusFrame | DeltaFrame | CitationFrame | EndFrame | ErrorFrame;
 export type FrameType = Frame['type'];
+
+export const STATUS_PHASES: readonly StatusPhase[] = ['thinking', 'retrieving', 'retrying', 'working'];
+
+/**
+ * Silence (no text) after which a `working` status is sent. A model's first token usually comes
+ * within 0.5–2 s and a knowledge-base retrieval within 1–3 s, and text then arrives at least every
+ * coalescing window (250 ms); 4 s of nothing is clearly slower than usual, yet well before the ~10 s
+ * after which users give up on a silent page. It also stays clear of the `thinking`/`retrying`
+ * statuses that cover the usual first seconds.
+ */
+export const STILL_WORKING_AFTER_MS = 4000;
+
+/**
+ * At most this many `working` statuses per turn (one per silence of STILL_WORKING_AFTER_MS, so they
+ * cover 20 s): enough to show a slow answer is alive, without a stream of repeats from a stuck one.
+ */
+export const MAX_WORKING_STATUSES = 5;
+
+/** The sentence each phase's status carries (the publisher's words; a page may use its own). */
+export const STATUS_MESSAGES: Readonly<Record<StatusPhase, string>> = {
+  thinking: 'Thinking…',
+  retrieving: 'Searching the knowledge base…',
+  retrying: 'The model is busy; trying again…',
+  working: 'Still working on the answer…',
+};
 
 /** Client → server messages; `action` selects the route (`$request.body.action`). */
 export type ClientAction =
@@ -72,6 +129,6 @@ export type ClientAction =
   | { action: string; [key: string]: unknown };
 
 /** Error frame for something that is not part of any turn (e.g. an unknown action). */
-export function standaloneErrorFrame(code: string, message: string): ErrorFrame {
-  return { v: FRAME_VERSION, type: 'error', turnId: '', seq: 0, code, message };
+export function standaloneErrorFrame(code: string, message: string, retryable = false): ErrorFrame {
+  return { v: FRAME_VERSION, type: 'error', turnId: '', seq: 0, code, message, retryable };
 }

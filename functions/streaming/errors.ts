@@ -37,6 +37,32 @@ export function toModelError(error: unknown): StreamingError {
   return new StreamingError(`model call failed: ${message || name}`, { code: name, retryable, cause: error });
 }
 
+/**
+ * Failures after which the same question may well succeed when asked again, though retrying the
+ * call at once (withModelRetry) is not worth it: a dropped model stream, a timeout, a server fault.
+ */
+const ASK_AGAIN_ERRORS = new Set([
+  'ModelStreamErrorException',
+  'ModelTimeoutException',
+  'InternalServerException',
+  'BadGatewayException',
+  'DependencyFailedException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+
+/**
+ * Whether the user asking the same question again can help (the `retryable` of an `error` frame):
+ * throttling and a busy service (`retryable`), timeouts, a dropped model stream, a server fault.
+ * Not for bad input, access denied, validation, a guardrail or a missing resource.
+ */
+export function askingAgainHelps(error: StreamingError): boolean {
+  if (error.retryable || ASK_AGAIN_ERRORS.has(error.code)) return true;
+  const status = httpStatusOf(error.cause);
+  return status !== undefined && status >= 500;
+}
+
 export function isAbortError(error: unknown): boolean {
   const name = (error as { name?: string } | undefined)?.name;
   return name === 'AbortError' || name === 'RequestAbortedError';

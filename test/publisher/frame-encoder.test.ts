@@ -140,6 +140,7 @@ describe('ConnectionEncoder', () => {
       seq: 1,
       code: 'ModelStreamErrorException',
       message: 'boom',
+      retryable: false,
     });
   });
 });
@@ -162,7 +163,15 @@ describe('ConnectionEncoder limits', () => {
     expect(bytes(cut)).toBeGreaterThan(MAX_FRAME_BYTES - 20);
     const cutMessage = (parse(cut) as { message: string }).message;
     expect(huge.startsWith(cutMessage)).toBe(true);
-    expect(parse(empty)).toEqual({ v: 1, type: 'error', turnId: 't', seq: 2, code: 'E', message: '' });
+    expect(parse(empty)).toEqual({
+      v: 1,
+      type: 'error',
+      turnId: 't',
+      seq: 2,
+      code: 'E',
+      message: '',
+      retryable: false,
+    });
   });
 
   it('json protocol: an end frame leaves out what is not known', () => {

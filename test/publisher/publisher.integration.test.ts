@@ -261,14 +261,14 @@ describe('publishAnswer on the local stack', () => {
     expect(textTab.socket.readyState).toBe(textTab.socket.OPEN);
   });
 
-  it('an empty answer gives json tabs start and end only, text tabs nothing, and an empty result', async () => {
+  it('an empty answer gives json tabs start, the thinking status and end only, text tabs nothing, and an empty result', async () => {
     const sessionId = newSession();
     const jsonTab = await tab(sessionId, 'json');
     const textTab = await tab(sessionId, 'text');
     const result = await ask(sessionId, '', { source: fromTextIterable([]) });
     await waitUntil(ended(jsonTab));
     expect(result.text).toBe('');
-    expect(jsonTab.frames().map((frame: Frame) => frame.type)).toEqual(['start', 'end']);
+    expect(jsonTab.frames().map((frame: Frame) => frame.type)).toEqual(['start', 'status', 'end']);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(textTab.messages).toEqual([]);
   });

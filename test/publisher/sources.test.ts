@@ -173,7 +173,8 @@ describe('withModelRetry', () => {
     const events = await collect(source(new AbortController().signal));
     // Assess
     expect(attempts).toBe(3);
-    expect(events).toEqual([{ type: 'text', text: 'ok' }]);
+    const retrying = { type: 'status', phase: 'retrying', retryInMs: expect.any(Number) };
+    expect(events).toEqual([retrying, retrying, { type: 'text', text: 'ok' }]);
   });
 
   it('gives up after maxAttempts', async () => {

@@ -35,13 +35,60 @@ describe('parseJsonFrame', () => {
     ['delta', delta('t1', 1, 'Hello')],
     ['citation', { v: 1, type: 'citation', turnId: 't1', seq: 2, citations: [] }],
     ['end', end('t1', 3)],
-    ['error', { v: 1, type: 'error', turnId: 't1', seq: 0, code: 'Throttled', message: 'slow down' }],
+    [
+      'error',
+      { v: 1, type: 'error', turnId: 't1', seq: 0, code: 'Throttled', message: 'slow down', retryable: true },
+    ],
+    ['status', { v: 1, type: 'status', turnId: 't1', seq: 1, phase: 'thinking', message: 'Thinking…' }],
+    [
+      'status (retrying)',
+      {
+        v: 1,
+        type: 'status',
+        turnId: 't1',
+        seq: 1,
+        phase: 'retrying',
+        message: 'The model is busy; trying again…',
+        retryInMs: 400,
+      },
+    ],
   ])('accepts a well-formed %s frame, seq 0 included', (_type, frame) => {
     // Act
     const parsed = parseJsonFrame(JSON.stringify(frame));
 
     // Assess
     expect(parsed).toEqual({ ok: true, frame });
+  });
+
+  it.each(['thinking', 'retrieving', 'retrying', 'working'])('accepts a status of phase %s', (phase) => {
+    // Act
+    const parsed = parseJsonFrame(
+      JSON.stringify({ v: 1, type: 'status', turnId: 't1', seq: 1, phase, message: 'm' }),
+    );
+
+    // Assess
+    expect(parsed).toMatchObject({ ok: true, frame: { type: 'status', phase, message: 'm' } });
+  });
+
+  it('reads an error frame of an older server, without retryable, as not retryable', () => {
+    // Act
+    const parsed = parseJsonFrame(
+      '{"v":1,"type":"error","turnId":"t1","seq":3,"code":"ModelStreamErrorException","message":"failed"}',
+    );
+
+    // Assess
+    expect(parsed).toEqual({
+      ok: true,
+      frame: {
+        v: 1,
+        type: 'error',
+        turnId: 't1',
+        seq: 3,
+        code: 'ModelStreamErrorException',
+        message: 'failed',
+        retryable: false,
+      },
+    });
   });
 
   it.each(MALFORMED)(
@@ -220,7 +267,15 @@ describe('TurnTracker', () => {
 
   it('always delivers frames outside any turn', () => {
     const tracker = new TurnTracker();
-    const error: Frame = { v: 1, type: 'error', turnId: '', seq: 0, code: 'UnknownAction', message: 'no' };
+    const error: Frame = {
+      v: 1,
+      type: 'error',
+      turnId: '',
+      seq: 0,
+      code: 'UnknownAction',
+      message: 'no',
+      retryable: false,
+    };
     expect(tracker.accept(error).kind).toBe('deliver');
     expect(tracker.accept(error).kind).toBe('deliver');
   });

@@ -135,4 +135,49 @@ export const MALFORMED: readonly MalformedMessage[] = [
     frame: true,
     reason: 'error without code/message',
   },
+  {
+    name: 'an error whose retryable is not true or false',
+    message:
+      '{"v":1,"type":"error","turnId":"t1","seq":1,"code":"Leaked","message":"leaked","retryable":"yes"}',
+    frame: true,
+    reason: 'error with a retryable that is not true or false',
+  },
+  {
+    name: 'a status without a phase',
+    message: '{"v":1,"type":"status","turnId":"t1","seq":1,"message":"leaked"}',
+    frame: true,
+    reason: 'status with unknown phase undefined',
+  },
+  {
+    name: 'a status with an unknown phase',
+    message: '{"v":1,"type":"status","turnId":"t1","seq":1,"phase":"leaking","message":"leaked"}',
+    frame: true,
+    reason: 'status with unknown phase leaking',
+  },
+  {
+    name: 'a status without a message',
+    message: '{"v":1,"type":"status","turnId":"t1","seq":1,"phase":"thinking","text":"leaked"}',
+    frame: true,
+    reason: 'status without message',
+  },
+  {
+    name: 'a status whose message is not a string',
+    message: '{"v":1,"type":"status","turnId":"t1","seq":1,"phase":"thinking","message":["leaked"]}',
+    frame: true,
+    reason: 'status without message',
+  },
+  {
+    name: 'a status whose retryInMs is a string',
+    message:
+      '{"v":1,"type":"status","turnId":"t1","seq":1,"phase":"retrying","message":"leaked","retryInMs":"soon"}',
+    frame: true,
+    reason: 'status with a retryInMs that is not a duration',
+  },
+  {
+    name: 'a status with a negative retryInMs',
+    message:
+      '{"v":1,"type":"status","turnId":"t1","seq":1,"phase":"retrying","message":"leaked","retryInMs":-5}',
+    frame: true,
+    reason: 'status with a retryInMs that is not a duration',
+  },
 ];

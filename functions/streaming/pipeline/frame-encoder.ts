@@ -1,7 +1,7 @@
 /**
  * What one connection receives, encoded for its protocol:
- * - `text`: only answer text, as raw UTF-8 messages (what Lex Web UI shows); start/citation/error
- *   have no place in that protocol and produce no message, and `end` produces END_OF_TEXT_MARKER
+ * - `text`: only answer text, as raw UTF-8 messages (what Lex Web UI shows); start/status/citation/
+ *   error have no place in that protocol (every message there is shown as answer) and produce no message, and `end` produces END_OF_TEXT_MARKER
  *   after a turn that sent text (why: text-protocol.ts).
  * - `json`: frames.ts objects with the turn's `turnId` and a `seq` counting this connection's frames
  *   of the turn from 0 without gaps (split pieces each get their own seq).
@@ -9,17 +9,25 @@
  * split (see text-split.ts), citations are spread over several frames and over-long excerpts cut.
  */
 
-import { type Citation, FRAME_VERSION, type Frame, type Usage } from '../../protocol/frames';
+import {
+  type Citation,
+  FRAME_VERSION,
+  type Frame,
+  type StatusPhase,
+  type Usage,
+} from '../../protocol/frames';
 import { MAX_FRAME_BYTES, type Protocol } from '../../protocol/websocket';
 import { END_OF_TEXT_MARKER } from './text-protocol';
 import { jsonStringCost, splitText, utf8Cost } from './text-split';
 
 export type OutboundItem =
   | { kind: 'start' }
+  | { kind: 'status'; phase: StatusPhase; message: string; retryInMs?: number }
   | { kind: 'text'; text: string }
   | { kind: 'citations'; citations: Citation[] }
   | { kind: 'end'; stopReason: string; usage?: Usage; ttftMs?: number; totalMs: number }
-  | { kind: 'error'; code: string; message: string };
+  /** `retryable`: whether asking again can help (the frame says false when unset). */
+  | { kind: 'error'; code: string; message: string; retryable?: boolean };
 
 /** Largest `seq` we reserve room for when sizing a frame (10 digits). */
 const SEQ_PLACEHOLDER = 9_999_999_999;
@@ -55,6 +63,14 @@ export class ConnectionEncoder {
     switch (item.kind) {
       case 'start':
         return [this.frame({ type: 'start' })];
+      case 'status': {
+        // phase, message and retryInMs when set; the message is a short sentence of ours, but cut
+        // like an error's so a caller's long one still fits a frame
+        const { kind: _, message: full, ...fields } = item;
+        const room = this.maxBytes - this.envelopeBytes({ type: 'status', ...fields, message: '' });
+        const message = splitText(full, Math.max(6, room), jsonStringCost)[0] ?? '';
+        return [this.frame({ type: 'status', ...fields, message })];
+      }
       case 'text':
         return this.deltas(item.text);
       case 'citations':
@@ -65,9 +81,11 @@ export class ConnectionEncoder {
         return [this.frame({ type: 'end', ...fields })];
       }
       case 'error': {
-        const room = this.maxBytes - this.envelopeBytes({ type: 'error', code: item.code, message: '' });
+        const { code } = item;
+        const retryable = item.retryable ?? false;
+        const room = this.maxBytes - this.envelopeBytes({ type: 'error', code, message: '', retryable });
         const message = splitText(item.message, Math.max(6, room), jsonStringCost)[0] ?? '';
-        return [this.frame({ type: 'error', code: item.code, message })];
+        return [this.frame({ type: 'error', code, message, retryable })];
       }
     }
   }

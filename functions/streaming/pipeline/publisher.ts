@@ -4,7 +4,9 @@
  *
  * - The connection lookup and the model call start together; text that arrives before the lookup
  *   finishes (or before a tab connects mid-answer) is caught up on that connection.
- * - Text goes through the coalescer, then to one pipelined ConnectionPoster per connection.
+ * - Text goes through the coalescer, then to one pipelined ConnectionPoster per connection; json
+ *   tabs also get `status` frames: `thinking` after `start`, the source's own (`retrieving`,
+ *   `retrying`), and `working` after a silence (answer-collector.ts).
  * - A model error mid-answer sends an `error` frame and returns the partial text plus a note; a
  *   cancel (seen by the session watcher, or the caller's `signal`) aborts the model call within one
  *   poll interval and returns the partial text marked as stopped.
@@ -17,7 +19,7 @@ import { PUBLISHER_DEFAULTS } from '../../shared/config';
 import { logRef } from '../../shared/log-safe';
 import { createLogger, type Logger } from '../../shared/logger';
 import type { SessionTable } from '../../shared/session-table';
-import { type StreamingError, toModelError } from '../errors';
+import { askingAgainHelps, type StreamingError, toModelError } from '../errors';
 import type { StreamEvent, StreamSource } from '../sources/events';
 import { AnswerCollector, safely } from './answer-collector';
 import { errorNote, STOPPED_NOTE, withNote } from './answer-notes';
@@ -66,6 +68,11 @@ export interface PublishAnswerOptions extends StreamCallbacks {
   coalesceWindowMs?: number;
   /** @default PUBLISHER_DEFAULTS.coalesceMaxBytes */
   coalesceMaxBytes?: number;
+  /**
+   * Silence (no text, no status) after which json tabs get a `working` status, at most
+   * MAX_WORKING_STATUSES per turn. @default STILL_WORKING_AFTER_MS (frames.ts)
+   */
+  stillWorkingAfterMs?: number;
   /** @default PUBLISHER_DEFAULTS.sessionPollMs */
   sessionPollMs?: number;
   /** Wait before returning when a text-protocol tab got text (text-protocol.ts). @default PUBLISHER_DEFAULTS.textHoldMs */
@@ -127,6 +134,9 @@ export async function publishAnswer(options: PublishAnswerOptions): Promise<Stre
     tabs,
     coalesceWindowMs: options.coalesceWindowMs ?? PUBLISHER_DEFAULTS.coalesceWindowMs,
     coalesceMaxBytes: options.coalesceMaxBytes ?? PUBLISHER_DEFAULTS.coalesceMaxBytes,
+    ...(options.stillWorkingAfterMs !== undefined
+      ? { stillWorkingAfterMs: options.stillWorkingAfterMs }
+      : {}),
     ...(options.onContent ? { onContent: options.onContent } : {}),
     logger,
   });
@@ -134,7 +144,9 @@ export async function publishAnswer(options: PublishAnswerOptions): Promise<Stre
 
   // Both start now: the lookup does not wait for the model, nor the model for the lookup.
   const firstLookup = watcher.start();
+  answer.begin(); // `thinking`: each tab gets it after its `start` (SessionTabs)
   const outcome = await readModel(options.source, turn.controller, answer.handle, startedAt);
+  answer.end();
   turn.release();
 
   // A fast answer may be done before the lookup: connections must be known before the turn ends.
@@ -276,6 +288,7 @@ async function endOnTabs(
       kind: 'error',
       code: modelError.code,
       message: errorNote(modelError.code, answer.text.length > 0),
+      retryable: askingAgainHelps(modelError),
     });
   }
   const end: OutboundItem = { kind: 'end', stopReason, totalMs: outcome.totalMs };

@@ -1,7 +1,8 @@
 /**
  * The open tabs of one session during one answer: a ConnectionPoster per connection, kept in step
  * with the session watcher's reads. Everything sent goes to every tab; a tab that shows up
- * mid-answer first gets what the others already have (the catch-up), and a tab that left stops.
+ * mid-answer first gets what the others already have (the catch-up: the latest status while no
+ * text has been sent, then the text and the citations), and a tab that left stops.
  */
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Citation } from '../../protocol/frames';
@@ -24,6 +25,8 @@ export class SessionTabs {
   private readonly posters = new Map<string, ConnectionPoster>();
   /** The (coalesced) text every tab has been sent so far: a new tab's catch-up. */
   private delivered = '';
+  /** The latest status: a tab that connects before any text gets it after its `start`. */
+  private status: Extract<OutboundItem, { kind: 'status' }> | undefined;
   /** Citations sent so far, in order; also the answer's citations. */
   readonly citations: Citation[] = [];
   private gone = 0;
@@ -44,6 +47,11 @@ export class SessionTabs {
   sendText(text: string): void {
     this.delivered += text;
     this.broadcast({ kind: 'text', text });
+  }
+
+  sendStatus(status: Extract<OutboundItem, { kind: 'status' }>): void {
+    this.status = status;
+    this.broadcast(status);
   }
 
   sendCitations(citations: Citation[]): void {
@@ -99,6 +107,7 @@ export class SessionTabs {
     this.posters.set(record.connectionId, poster);
     poster.enqueue({ kind: 'start' });
     // A tab that shows up mid-answer first gets what the others already have.
+    if (!this.delivered && this.status) poster.enqueue(this.status);
     if (this.delivered) poster.enqueue({ kind: 'text', text: this.delivered });
     if (this.citations.length > 0) poster.enqueue({ kind: 'citations', citations: [...this.citations] });
   }

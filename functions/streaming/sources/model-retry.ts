@@ -1,7 +1,9 @@
 /**
  * Retrying a model call. A model that is throttled before it produced anything is called again after
  * a jittered, exponentially growing, bounded delay; once an event has been passed on, a failure is
- * final (retrying would repeat text the user already saw). Every call takes the publisher's
+ * final (retrying would repeat text the user already saw). Before each wait it yields a `retrying`
+ * status with the wait; a status does not count as passed on, nor does one the wrapped source
+ * yields (e.g. `retrieving`), since neither shows text. Every call takes the publisher's
  * AbortSignal, so a cancel closes the HTTP stream instead of paying for tokens nobody reads.
  */
 import type { Logger } from '../../shared/logger';
@@ -26,7 +28,7 @@ export function withModelRetry(open: StreamSource, options: ModelRetryOptions = 
       let forwarded = false;
       try {
         for await (const event of open(signal)) {
-          forwarded = true;
+          if (event.type !== 'status') forwarded = true;
           yield event;
         }
         return;
@@ -40,6 +42,7 @@ export function withModelRetry(open: StreamSource, options: ModelRetryOptions = 
           attempt: attempt + 1,
           delayMs,
         });
+        yield { type: 'status', phase: 'retrying', retryInMs: delayMs };
         await sleep(delayMs, signal);
         if (signal.aborted) throw modelError;
       }

@@ -116,6 +116,8 @@ export function retrieveAndGenerateStreamSource(
   retry: ModelRetryOptions = {},
 ): StreamSource {
   return withModelRetry(async function* retrieveAndGenerate(signal) {
+    // Sent on every attempt: after a `retrying` status the retrieval runs again.
+    yield { type: 'status', phase: 'retrieving' };
     const output = await client.send(new RetrieveAndGenerateStreamCommand(input), { abortSignal: signal });
     yield* fromRetrieveAndGenerateStream(output);
   }, retry);
