@@ -1,8 +1,9 @@
 /**
  * The open tabs of one session during one answer: a ConnectionPoster per connection, kept in step
  * with the session watcher's reads. Everything sent goes to every tab; a tab that shows up
- * mid-answer first gets what the others already have (the catch-up: the latest status while no
- * text has been sent, then the text and the citations), and a tab that left stops.
+ * mid-answer first gets what the others already have (the catch-up: before any text, the turn's
+ * first status (`thinking`) and its latest; then the text and the citations), and a tab that left
+ * stops.
  */
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Citation } from '../../protocol/frames';
@@ -10,6 +11,8 @@ import type { Logger } from '../../shared/logger';
 import type { ConnectionRecord, SessionTable } from '../../shared/session-table';
 import { ConnectionPoster, type PosterRetryOptions } from './connection-poster';
 import type { OutboundItem } from './frame-encoder';
+
+type StatusItem = Extract<OutboundItem, { kind: 'status' }>;
 
 export interface SessionTabsOptions {
   sessionId: string;
@@ -25,8 +28,9 @@ export class SessionTabs {
   private readonly posters = new Map<string, ConnectionPoster>();
   /** The (coalesced) text every tab has been sent so far: a new tab's catch-up. */
   private delivered = '';
-  /** The latest status: a tab that connects before any text gets it after its `start`. */
-  private status: Extract<OutboundItem, { kind: 'status' }> | undefined;
+  /** The turn's first and latest status: a tab that connects before any text gets them after `start`. */
+  private firstStatus: StatusItem | undefined;
+  private latestStatus: StatusItem | undefined;
   /** Citations sent so far, in order; also the answer's citations. */
   readonly citations: Citation[] = [];
   private gone = 0;
@@ -49,8 +53,9 @@ export class SessionTabs {
     this.broadcast({ kind: 'text', text });
   }
 
-  sendStatus(status: Extract<OutboundItem, { kind: 'status' }>): void {
-    this.status = status;
+  sendStatus(status: StatusItem): void {
+    this.firstStatus ??= status;
+    this.latestStatus = status;
     this.broadcast(status);
   }
 
@@ -107,7 +112,10 @@ export class SessionTabs {
     this.posters.set(record.connectionId, poster);
     poster.enqueue({ kind: 'start' });
     // A tab that shows up mid-answer first gets what the others already have.
-    if (!this.delivered && this.status) poster.enqueue(this.status);
+    if (!this.delivered && this.firstStatus) {
+      poster.enqueue(this.firstStatus);
+      if (this.latestStatus && this.latestStatus !== this.firstStatus) poster.enqueue(this.latestStatus);
+    }
     if (this.delivered) poster.enqueue({ kind: 'text', text: this.delivered });
     if (this.citations.length > 0) poster.enqueue({ kind: 'citations', citations: [...this.citations] });
   }
