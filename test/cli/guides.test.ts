@@ -2,7 +2,8 @@
  * The guides in docs/ stay true: every shell block marked `bash tested` runs as written and
  * succeeds (the `local-stack` ones against a local stack with the direct-ask route, whose port is
  * chosen at run time), the hook example in the hook author guide is the type-checked file
- * docs/examples/streaming-hook.ts verbatim, and relative links point at files that exist.
+ * docs/examples/streaming-hook.ts verbatim (its LangChain.js section: docs/examples/langchain-hook.ts),
+ * and relative links point at files that exist.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -132,6 +133,38 @@ describe('hook example', () => {
   });
 
   test('type checks under the project settings (strict)', () => {
+    // Prepare
+    const configPath = path.join(ROOT, 'tsconfig.json');
+    const config = ts.readConfigFile(configPath, (name) => ts.sys.readFile(name));
+    const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
+    // Act
+    const program = ts.createProgram([file], { ...parsed.options, noEmit: true });
+    const diagnostics = ts.getPreEmitDiagnostics(program);
+    // Assess
+    const messages = diagnostics.map((diagnostic) =>
+      ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'),
+    );
+    expect(messages).toEqual([]);
+  }, 120_000);
+});
+
+describe('LangChain.js hook example', () => {
+  const file = path.join(DOCS, 'examples', 'langchain-hook.ts');
+
+  test('the hook author guide includes docs/examples/langchain-hook.ts verbatim in its LangChain.js section', () => {
+    const guide = readFileSync(path.join(DOCS, 'hook-author-guide.md'), 'utf8');
+    const included = blocks('hook-author-guide.md').filter((block) =>
+      block.before.includes('<!-- include: examples/langchain-hook.ts -->'),
+    );
+    expect(included).toHaveLength(1);
+    expect(included[0]?.info).toBe('ts');
+    expect(included[0]?.code).toBe(readFileSync(file, 'utf8'));
+    expect(guide.indexOf('<!-- include: examples/langchain-hook.ts -->')).toBeGreaterThan(
+      guide.indexOf('## LangChain.js'),
+    );
+  });
+
+  test('type checks under the project settings (strict), against the installed LangChain packages', () => {
     // Prepare
     const configPath = path.join(ROOT, 'tsconfig.json');
     const config = ts.readConfigFile(configPath, (name) => ts.sys.readFile(name));
