@@ -21,7 +21,11 @@
  *   reveal adds no delay to the first words on screen.
  *
  * Words come from Intl.Segmenter (word granularity; its boundaries are grapheme boundaries, so an
- * emoji ZWJ sequence or a surrogate pair is never split) or, without it, from whitespace runs.
+ * emoji ZWJ sequence or a surrogate pair is never split) or, without it, from whitespace runs. A
+ * step is a word with its punctuation, markdown markers and following space ("**bold** ", "1. "),
+ * so a marker never shows without its word; the last word of the text so far (no space after it
+ * yet, it may still grow) waits for the next batch, the end of the stream or MAX_LAG_MS, except as
+ * the answer's first word.
  * Received text whose last character is not ASCII keeps its last grapheme hidden until the next
  * batch or the end of the stream says it is complete (an emoji may still get its skin tone or its
  * joined emoji, a flag its second half); without Intl.Segmenter, a trailing high surrogate or
@@ -61,6 +65,8 @@ export interface RevealOptions {
 export type WordSplitter = (text: string) => Iterable<string>;
 
 const WHITESPACE_RUNS = /\s+|\S+/g;
+const WORD_LIKE = /[\p{L}\p{N}]/u;
+const LIST_NUMBER = /^\s*\d+[.)]\s+$/;
 
 export function defaultWordSplitter(): WordSplitter {
   const Segmenter = (globalThis as { Intl?: { Segmenter?: typeof Intl.Segmenter } }).Intl?.Segmenter;
@@ -220,13 +226,14 @@ export class TextReveal {
     }
     const firstWords = this.visibleLength === 0;
     let end = this.visibleLength;
-    let sawWord = false;
-    for (const piece of this.words(this.receivedText.slice(this.visibleLength, limit))) {
-      const next = end + piece.length;
-      const mustShow = end < floor || (firstWords && !sawWord);
-      if (!mustShow && next - this.visibleLength > this.budget) break;
+    for (const unit of this.units(this.receivedText.slice(this.visibleLength, limit))) {
+      const next = end + unit.length;
+      // The last word of the text so far may still grow (no space after it yet): it waits for
+      // the next batch, the end of the stream or the time bound.
+      const complete = next < limit || this.ended || /\s$/.test(unit);
+      const mustShow = end < floor || (firstWords && end === this.visibleLength);
+      if (!mustShow && (!complete || next - this.visibleLength > this.budget)) break;
       end = next;
-      if (/[\p{L}\p{N}]/u.test(piece)) sawWord = true;
     }
     // A floor inside the held-back end (an unfinished character) stops at the limit.
     if (end > this.visibleLength) {
@@ -235,6 +242,29 @@ export class TextReveal {
     }
     if (this.visibleLength < limit) this.schedule();
     else this.idle();
+  }
+
+  /**
+   * The steps the text is revealed in: a word with the punctuation, markdown markers and space
+   * around it ("**bold** ", "1. ", "word, "), so a marker never shows without its word.
+   */
+  private *units(text: string): Generator<string> {
+    let unit = '';
+    let hasWord = false;
+    let afterSpace = false;
+    for (const piece of this.words(text)) {
+      const word = WORD_LIKE.test(piece);
+      // "1. " is a list marker: it goes with the word after it.
+      if (hasWord && (afterSpace || word) && !LIST_NUMBER.test(unit)) {
+        yield unit;
+        unit = '';
+        hasWord = false;
+      }
+      unit += piece;
+      hasWord ||= word;
+      afterSpace = /^\s+$/.test(piece);
+    }
+    if (unit) yield unit;
   }
 
   /** All shown: the next text starts with a fresh rate. */

@@ -228,3 +228,21 @@ it('splits words without Intl.Segmenter too (whitespace runs)', () => {
     (Intl as any).Segmenter = Segmenter;
   }
 });
+
+it('reveals a markdown marker together with its word, and keeps a word that may still grow until it is complete', () => {
+  // Prepare
+  const { reveal, shown, advance } = manualReveal();
+
+  // Act
+  reveal.push('Steps:\n1. Open **the console** and cli');
+  advance(400);
+  const beforeRest = reveal.visible;
+  reveal.push('ck Outputs.');
+  reveal.end();
+  advance(400);
+
+  // Assess: no step ends right after a marker, and "cli" never showed alone
+  expect(beforeRest).toBe('Steps:\n1. Open **the console** and ');
+  for (const visible of shown) expect(visible).not.toMatch(/(\*\*|\d\.\s*)$/);
+  expect(reveal.visible).toBe('Steps:\n1. Open **the console** and click Outputs.');
+});

@@ -17,6 +17,8 @@
  *   opened elsewhere), the page starts as a new visitor and says so.
  * - `sessionId=<id>`: use another session id than the identity id, to see the gateway refuse
  *   (403) a socket for a session that is not yours.
+ * - `reveal=instant`: show each streamed batch as it arrives instead of the widget's smooth
+ *   word-by-word reveal (to compare the two, e.g. scripts/bench/streaming-experience.ts).
  *
  * Stable hooks for tests (`data-testid`), next to the widget's `qs-*` ones:
  * | `demo-connection` | connection pill; `data-state` = starting/connecting/open/reconnecting/refused/unreachable/closed/failed; `data-opens` counts sockets opened |
@@ -335,6 +337,7 @@ export async function startDemo(environment: DemoEnvironment): Promise<DemoPage>
   const widget = createChatWidget({
     container: ui.chat,
     client,
+    reveal: pageUrl.searchParams.get('reveal') === 'instant' ? 'instant' : 'smooth',
     ask: async (question) => {
       asking = true;
       showAlert(undefined);

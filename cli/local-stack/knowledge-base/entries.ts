@@ -305,7 +305,7 @@ export const LONG_ANSWER_ENTRIES: readonly KnowledgeBaseEntry[] = [
     keywords: ['write', 'example', 'code', 'tutorial', 'step by step', 'typescript', 'sample'],
     answer: `A streaming QnABot hook is an ordinary Lambda hook with one extra job: while the model writes the answer, it sends the text to the visitor's open WebSocket tabs, and when the model is done it still returns the complete answer to QnABot. QnABot and Lex then deliver that final answer as usual, so nothing is lost when streaming is off or a tab has already closed.
 
-Here is the shape of a complete hook in TypeScript, using the publisher library from \`functions/streaming\`:
+Here is the shape of a complete hook in TypeScript, using the publisher library, the package entry \`qna-streaming/publisher\`:
 
 \`\`\`ts
 import {
@@ -315,7 +315,7 @@ import {
   publishAnswer,
   type QnabotHookEvent,
   readQnabotHookEvent,
-} from './streaming';
+} from 'qna-streaming/publisher';
 
 // Read once per container: STREAMING_CALLBACK_URL and STREAMING_TABLE_NAME.
 const runtime = getPublisherRuntime('qnabot-hook');
