@@ -8,6 +8,7 @@
  * |-------------------------|-------------------------------------------------------------------------|
  * | (the question is sent)  | `start`                                                                 |
  * | `start` frame           | `text-start` (the part's id is the turn id)                             |
+ * | `status` frame          | a transient `data-status` part (`useChat`'s `onData`; never in `messages`) |
  * | `delta` frame           | `text-delta`                                                            |
  * | `citation` frame        | `source-url`, one per source with a `uri` (title when given)            |
  * | `end` frame + `ask` result | the rest of the bot's final answer, `text-end`, `finish` (metadata: `usage`, `ttftMs`, `totalMs`, `stopReason`) |
@@ -25,7 +26,15 @@
  * its declarations need no `ai` package either.
  */
 import type { ChatTransport, UIMessage } from 'ai';
-import type { CitationFrame, DeltaFrame, EndFrame, StartFrame, Usage } from '../functions/protocol/frames';
+import type {
+  CitationFrame,
+  DeltaFrame,
+  EndFrame,
+  StartFrame,
+  StatusFrame,
+  StatusPhase,
+  Usage,
+} from '../functions/protocol/frames';
 import type { StreamingClient } from './client';
 import { WebPluginError } from './errors';
 
@@ -43,6 +52,20 @@ export interface QnaMessageMetadata {
   totalMs?: number;
 }
 
+/**
+ * A `data-status` part's data: what the answer is doing while no text arrives (frames.ts). Show
+ * `message` while the answer's text is still `textLength` long: new text means it is over.
+ */
+export interface QnaStatusData {
+  phase: StatusPhase;
+  /** A short English sentence to show as is ("Searching the knowledge base…"). */
+  message: string;
+  /** For `retrying`: milliseconds until the model is called again. */
+  retryInMs?: number;
+  /** How much answer text had streamed when the status came. */
+  textLength: number;
+}
+
 /** The AI SDK's finish reasons this transport sends. */
 export type QnaFinishReason = 'stop' | 'length' | 'content-filter' | 'error' | 'other';
 
@@ -53,6 +76,7 @@ export type QnaUIMessageChunk =
   | { type: 'text-delta'; id: string; delta: string }
   | { type: 'text-end'; id: string }
   | { type: 'source-url'; sourceId: string; url: string; title?: string }
+  | { type: 'data-status'; id: string; data: QnaStatusData; transient: true }
   | { type: 'reset-step' }
   | { type: 'error'; errorText: string }
   | { type: 'finish'; finishReason?: QnaFinishReason; messageMetadata?: QnaMessageMetadata };
@@ -241,6 +265,22 @@ export class QnaStreamingTransport {
         if (turnId !== undefined || closed) return;
         turnId = frame.turnId;
         openText();
+        armGrace();
+      }),
+      this.client.on('status', (frame: StatusFrame) => {
+        if (!ours(frame)) return;
+        const { phase, message, retryInMs } = frame;
+        send({
+          type: 'data-status',
+          id: `${frame.turnId}-status`,
+          data: {
+            phase,
+            message,
+            ...(retryInMs !== undefined ? { retryInMs } : {}),
+            textLength: streamed.length,
+          },
+          transient: true,
+        });
         armGrace();
       }),
       this.client.on('delta', (frame: DeltaFrame) => {

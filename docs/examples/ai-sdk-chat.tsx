@@ -3,7 +3,11 @@
 import { useChat } from '@ai-sdk/react';
 import type { SourceUrlUIPart, UIMessage } from 'ai';
 import { answerText, recognizeText, StreamingClient, safeHref } from 'qna-streaming/web-plugin';
-import { type QnaMessageMetadata, QnaStreamingTransport } from 'qna-streaming/web-plugin/ai-sdk';
+import {
+  type QnaMessageMetadata,
+  type QnaStatusData,
+  QnaStreamingTransport,
+} from 'qna-streaming/web-plugin/ai-sdk';
 import { type FormEvent, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 
@@ -16,7 +20,8 @@ export interface ChatConfig {
   bot: { botId: string; botAliasId: string; localeId: string };
 }
 
-type ChatMessage = UIMessage<QnaMessageMetadata>;
+// Metadata from `finish`; `data-status` parts are transient: they reach onData, never `messages`.
+type ChatMessage = UIMessage<QnaMessageMetadata, { status: QnaStatusData }>;
 
 /** The visitor's Cognito identity and credentials (Cognito Identity's JSON API needs no signature). */
 async function cognitoVisitor(config: ChatConfig) {
@@ -51,12 +56,23 @@ const textOf = (message: ChatMessage) =>
   message.parts.map((part) => (part.type === 'text' ? part.text : '')).join('');
 
 function Chat({ transport }: { transport: QnaStreamingTransport }) {
-  const { messages, sendMessage, status, stop, error } = useChat<ChatMessage>({ transport });
+  const [progress, setProgress] = useState<QnaStatusData>(); // "Thinking…", "Searching the knowledge base…"
+  const { messages, sendMessage, status, stop, error } = useChat<ChatMessage>({
+    transport,
+    onData: (part) => {
+      if (part.type === 'data-status') setProgress(part.data);
+    },
+  });
   const [input, setInput] = useState('');
   const busy = status === 'submitted' || status === 'streaming';
+  const last = messages.at(-1);
+  // A status holds until new text arrives.
+  const answerLength = last?.role === 'assistant' ? textOf(last).length : 0;
+  const showProgress = busy && progress !== undefined && answerLength === progress.textLength;
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     if (!input.trim() || busy) return;
+    setProgress(undefined);
     void sendMessage({ text: input });
     setInput('');
   };
@@ -80,6 +96,7 @@ function Chat({ transport }: { transport: QnaStreamingTransport }) {
           )}
         </article>
       ))}
+      {showProgress && <p role="status">{progress.message}</p>}
       {error && <p role="alert">{error.message}</p>}
       <form onSubmit={onSubmit}>
         <input value={input} onChange={(event) => setInput(event.target.value)} aria-label="Your question" />

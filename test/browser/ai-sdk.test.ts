@@ -202,6 +202,28 @@ it('the assistant message grows as the answer streams and ends as Lex’s answer
   expect(pageErrors).toEqual([]);
 }, 60_000);
 
+it('shows the status frames while no text arrives, and drops them when the text comes', async () => {
+  // Prepare: a model slow to its first token
+  stack.bedrock?.setBehaviour({ timeToFirstTokenMs: 1500 });
+  const { page } = await openChat();
+
+  // Act
+  await ask(page, 'What is QnABot on AWS?');
+  const shown = await page.waitForSelector('[role="status"]', { timeout: 15_000 });
+  const statusText = await shown.textContent();
+  const answerWhileShown = (await readChat(page)).answer;
+  await sampleUntil(
+    () => readChat(page),
+    (view) => view.status === 'ready' && view.answer !== '',
+    { timeoutMs: 30_000 },
+  );
+
+  // Assess
+  expect(statusText).toBe('Thinking…');
+  expect(answerWhileShown).toBe('');
+  await expect(page.$('[role="status"]')).resolves.toBeNull();
+}, 60_000);
+
 it('Stop ends the answer: the text stops growing and useChat is ready again', async () => {
   // Prepare: a long answer
   stack.bedrock?.setBehaviour({ answerTokens: 600 });
@@ -255,7 +277,9 @@ it('a model failure mid-answer shows the partial answer, Lex’s note and the er
   ).at(-1) as ChatView;
 
   // Assess
-  expect(view.alert).toMatch(/\S/);
+  expect(view.alert).toBe(
+    '[Answer incomplete: the model failed while answering (ModelStreamErrorException). Please ask again.]',
+  );
   expect(normalize(view.answer)).toBe(normalize(await lex));
   expect(view.answer).toMatch(/\[Answer incomplete: the model failed while answering/);
 }, 60_000);
