@@ -1,8 +1,12 @@
 /**
  * A hook author's LangChain.js path on the local stack: a real `ChatBedrockConverse` (@langchain/aws)
  * talks ConverseStream over HTTP/2 to the local Bedrock double, its `.stream()` goes through the
- * adapter into publishAnswer, and the frames reach a real socket on the local execute-api.
+ * adapter into publishAnswer, and the frames reach a real socket on the local execute-api. The
+ * guide's example hook (docs/examples/langchain-hook.ts) is bundled and run against the same stack.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ChatBedrockConverse } from '@langchain/aws';
 import { StringOutputParser } from '@langchain/core/output_parsers';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
@@ -13,9 +17,11 @@ import { STOPPED_NOTE } from '../../functions/streaming/pipeline/answer-notes';
 import { type PublishAnswerOptions, publishAnswer } from '../../functions/streaming/pipeline/publisher';
 import { converseInputForQuestion, converseStreamSource } from '../../functions/streaming/sources/converse';
 import { langChainStreamSource } from '../../functions/streaming/sources/langchain';
+import { runProcess } from '../cli/run-bin';
 import {
   expectGapFree,
   type LocalStack,
+  localLambdaEnvironment,
   openTab,
   quiet,
   startLocalStack,
@@ -188,4 +194,63 @@ describe('ChatBedrockConverse through the LangChain.js adapter', () => {
     expect(result.error).toBeUndefined();
     expect(browser.text()).toBe(await modelAnswer(question));
   });
+});
+
+describe('docs/examples/langchain-hook.ts, bundled as the guide says', () => {
+  let outDir: string;
+
+  beforeAll(() => {
+    outDir = mkdtempSync(path.join(os.tmpdir(), 'langchain-hook-'));
+  });
+
+  afterAll(() => {
+    rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('streams its answer to the session tab and returns the same text to QnABot', async () => {
+    // Prepare: the guide's esbuild options, the hook's environment pointing at this stack
+    const root = path.join(__dirname, '..', '..');
+    const outfile = path.join(outDir, 'index.js');
+    const bundled = await runProcess(
+      'npx',
+      [
+        'esbuild',
+        'docs/examples/langchain-hook.ts',
+        '--bundle',
+        '--platform=node',
+        '--target=node22',
+        '--format=cjs',
+        `--outfile=${outfile}`,
+      ],
+      { cwd: root, timeoutMs: 120_000 },
+    );
+    expect(bundled.code).toBe(0);
+    const { sessionId, tab: browser } = await tab();
+    const env = {
+      ...localLambdaEnvironment(stack, 'amazon.nova-micro-v1:0'),
+      STREAMING_CALLBACK_URL: stack.gateway.callbackUrl,
+      STREAMING_TABLE_NAME: stack.sessions.tableName,
+      SESSION_ID: sessionId,
+    };
+    const invoke = `
+      const { handler } = require(${JSON.stringify(outfile)});
+      const event = {
+        req: { question: 'What is QnABot?', _event: { sessionId: process.env.SESSION_ID } },
+        res: { message: '', session: {}, result: { args: [] } },
+      };
+      handler(event).then((out) => console.log(JSON.stringify({ answer: out.res.message })));
+    `;
+    // Act
+    const run = await runProcess(process.execPath, ['-e', invoke], { env, timeoutMs: 60_000 });
+    // Assess: the tab got the answer the hook returned, with LangChain's usage in the end frame
+    if (run.code !== 0) throw new Error(`exit ${run.code}\n${run.stdout}\n${run.stderr}`);
+    const answerLine = run.stdout.trim().split('\n').at(-1) ?? '';
+    const { answer } = JSON.parse(answerLine) as { answer: string };
+    expect(answer.length).toBeGreaterThan(100);
+    await waitUntil(ended(browser));
+    expect(browser.text()).toBe(answer);
+    const end = browser.frames().at(-1) as EndFrame;
+    expect(end).toMatchObject({ type: 'end', stopReason: 'end_turn' });
+    expect(end.usage?.outputTokens).toBe(120);
+  }, 150_000);
 });
