@@ -4,7 +4,7 @@
  * web server serves it on a port chosen at run time. The page gets its visitor's credentials from
  * the Cognito double and asks through the Lex double, as a real page does on AWS.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -148,6 +148,18 @@ function lexAnswer(page: Page): Promise<string> {
       return body.messages.map((message) => message.content).join('\n\n');
     });
 }
+
+it('the front-end guide shows the example verbatim', () => {
+  // Prepare
+  const guide = readFileSync(path.join(ROOT, 'docs', 'front-end-guide.md'), 'utf8');
+  const example = readFileSync(path.join(EXAMPLES, 'ai-sdk-chat.tsx'), 'utf8');
+
+  // Act
+  const included = /<!-- include: examples\/ai-sdk-chat\.tsx -->\n```tsx\n([\s\S]*?)^```$/m.exec(guide)?.[1];
+
+  // Assess
+  expect(included).toBe(example);
+});
 
 it('the example type-checks strict with JSX (docs/examples/tsconfig.ai-sdk.json)', () => {
   // Prepare
