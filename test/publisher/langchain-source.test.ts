@@ -243,14 +243,13 @@ describe('langChainStreamSource', () => {
     } catch (error) {
       failure = error;
     }
-    const generatedAtEnd = generated;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    // Assess: the stream ended with the abort, the text is a prefix, and the model generates no more
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Assess: the stream ended with the abort (a model without the signal would have typed to the
+    // end), the text is a prefix, and the model typed at most a piece or two past the cancel
     expect(failure).toMatchObject({ name: 'StreamingError', code: 'AbortError' });
     expect(seen.length).toBe(3);
     expect(answer.startsWith(textOf(seen))).toBe(true);
-    expect(generated).toBe(generatedAtEnd);
-    expect(generated).toBeLessThan(answer.length);
+    expect(generated).toBeLessThanOrEqual(seen.length + 2);
   });
 
   it('calls a throttled model again before its first text, then streams (maxAttempts counts calls)', async () => {
