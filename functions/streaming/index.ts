@@ -10,7 +10,7 @@
  * - `runtime.ts`: the clients a publishing Lambda creates once per container.
  */
 
-export { StreamingError } from './errors';
+export { askingAgainHelps, StreamingError } from './errors';
 export type { ModelSettings, SourceFactory } from './integrations/answer-flows';
 export {
   answerLexV2Fulfillment,
