@@ -131,6 +131,8 @@ interface Exchange {
   retryable: boolean;
   /** Characters of the revealed text already given to the announcer. */
   announced: number;
+  /** The final answer is being shown: it is announced instead of the streamed text. */
+  muted: boolean;
 }
 
 const NEAR_BOTTOM_PX = 48;
@@ -144,6 +146,7 @@ function wholeMarkdown(target: Element, doc: Document): StreamingMarkdownView {
     update(text) {
       if (text === last) return;
       last = text;
+      target.replaceChildren();
       renderMarkdown(target, text, doc);
     },
     finish(text) {
@@ -236,6 +239,7 @@ export function createChatWidget(options: ChatWidgetOptions): ChatWidget {
   };
   /** Gives the announcer the whole sentences revealed since the last call (all of it when `all`). */
   const announceRevealed = (exchange: Exchange, all: boolean) => {
+    if (exchange.muted) return;
     const visible = exchange.reveal.visible;
     const end = all ? visible.length : sentenceEnd(visible, exchange.announced);
     if (end <= exchange.announced) return;
@@ -379,6 +383,7 @@ export function createChatWidget(options: ChatWidgetOptions): ChatWidget {
       interrupted: false,
       retryable: false,
       announced: 0,
+      muted: false,
     };
     showStatus(exchange, labels.waiting);
     scrollIfFollowing(follow);
@@ -387,13 +392,15 @@ export function createChatWidget(options: ChatWidgetOptions): ChatWidget {
     askButton.disabled = true;
     cancelButton.disabled = false;
     let failed = false;
+    /** What the screen reader gets when the final answer is shown. */
+    let spoken = '';
     try {
       const finalAnswer = await options.ask(trimmed);
       renderMarkdown(final, finalAnswer, doc);
       final.setAttribute('data-state', 'ok');
       // What the reader has not heard yet: the rest of the answer (or all of it, when nothing streamed).
       const heard = exchange.reveal.visible.slice(0, exchange.announced);
-      announce(finalAnswer.startsWith(heard) ? finalAnswer.slice(heard.length) : finalAnswer);
+      spoken = finalAnswer.startsWith(heard) ? finalAnswer.slice(heard.length) : finalAnswer;
     } catch (error) {
       failed = true;
       (options.logger ?? console).error('[qna-streaming] the answer could not be fetched:', error);
@@ -402,10 +409,15 @@ export function createChatWidget(options: ChatWidgetOptions): ChatWidget {
       reason.textContent = String((error as Error)?.message || (error as Error)?.name || error);
       final.replaceChildren(`${labels.failed} `, reason);
       final.setAttribute('data-state', 'error');
-      announce(final.textContent ?? '');
+      spoken = final.textContent ?? '';
     } finally {
       const followEnd = nearBottom();
+      // What was received is complete now (a no-op after Stop): the hidden streamed text keeps it all.
+      exchange.muted = true;
+      exchange.reveal.flush();
       exchange.reveal.stop();
+      finishStream(exchange, 'done');
+      announce(spoken);
       if (!exchange.shown) ttft.textContent = labels.noStream;
       // The final answer replaces the streamed text (kept in the DOM, hidden, for inspection).
       streamed.hidden = true;

@@ -41,7 +41,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** What the user sees of the latest answer in the chat widget. */
 export interface AnswerView {
-  /** Streamed text so far (without the cursor). */
+  /** Streamed text so far, as rendered. */
   streamed: string;
   streamedState: string | null;
   finalShown: boolean;
@@ -57,12 +57,8 @@ export function readAnswer(page: Page): Promise<AnswerView> {
     };
     const streamed = last('qs-streamed-answer');
     const final = last('qs-final-answer');
-    const text = streamed
-      ? Array.from(streamed.childNodes)
-          .filter((node) => node.nodeType === Node.TEXT_NODE)
-          .map((node) => node.textContent ?? '')
-          .join('')
-      : '';
+    // The streamed text as rendered (markdown while it streams): what the reader sees.
+    const text = streamed?.textContent ?? '';
     return {
       streamed: text,
       streamedState: streamed?.getAttribute('data-state') ?? null,
