@@ -19,7 +19,8 @@
  * - `retrying`: the model was throttled before its first token; it is called again in `retryInMs`;
  * - `working`: no text for STILL_WORKING_AFTER_MS while the answer runs; sent again after each such
  *   silence, at most MAX_WORKING_STATUSES times per turn.
- * A tab that connects mid-answer gets `start` and, before any text, the latest status.
+ * Every turn of a json tab opens with `start` then `thinking`, also for a tab that connects
+ * mid-answer; such a tab then gets the latest status when no text was sent yet, else the text so far.
  *
  * `error` frames say in `retryable` whether asking the same question again can help (throttling,
  * timeouts, a dropped model stream, a busy service) or not (bad input, access denied, validation,

@@ -253,6 +253,24 @@ describe('status frames on the local stack', () => {
     expect(kinds(frames).slice(0, 4)).toEqual(['start', 'status thinking', 'status retrying', 'delta']);
     expect(late.text()).toBe(result.text);
   });
+
+  it('a tab that connects once the text flows gets start, thinking and the text so far, no stale status', async () => {
+    // Prepare: a longer answer, throttled once; the second tab connects after the first text
+    const { sessionId, jsonTab } = await newSessionWithTab();
+    stack.bedrock.setBehaviour({ throttleRequests: 1, answerTokens: 200, tokensPerSecond: 100 });
+    const answer = ask(sessionId, { sessionPollMs: 50 });
+    await waitUntil(() => jsonTab.frames().some((frame) => frame.type === 'delta'));
+
+    // Act
+    const late = await tab(sessionId);
+    const result = await answer;
+
+    // Assess
+    const frames = await framesOfTurn(late);
+    expect(kinds(frames).slice(0, 3)).toEqual(['start', 'status thinking', 'delta']);
+    expect(statuses(frames)).toHaveLength(1);
+    expect(late.text()).toBe(result.text);
+  });
 });
 
 describe('error frames say whether asking again can help', () => {

@@ -1,9 +1,9 @@
 /**
  * The open tabs of one session during one answer: a ConnectionPoster per connection, kept in step
  * with the session watcher's reads. Everything sent goes to every tab; a tab that shows up
- * mid-answer first gets what the others already have (the catch-up: before any text, the turn's
- * first status (`thinking`) and its latest; then the text and the citations), and a tab that left
- * stops.
+ * mid-answer first gets what the others already have (the catch-up: the turn's first status,
+ * `thinking`, then before any text its latest status, or else the text and the citations), and a
+ * tab that left stops.
  */
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Citation } from '../../protocol/frames';
@@ -28,7 +28,7 @@ export class SessionTabs {
   private readonly posters = new Map<string, ConnectionPoster>();
   /** The (coalesced) text every tab has been sent so far: a new tab's catch-up. */
   private delivered = '';
-  /** The turn's first and latest status: a tab that connects before any text gets them after `start`. */
+  /** The turn's first status (`thinking`: every tab gets it after `start`) and its latest (before any text). */
   private firstStatus: StatusItem | undefined;
   private latestStatus: StatusItem | undefined;
   /** Citations sent so far, in order; also the answer's citations. */
@@ -112,10 +112,10 @@ export class SessionTabs {
     this.posters.set(record.connectionId, poster);
     poster.enqueue({ kind: 'start' });
     // A tab that shows up mid-answer first gets what the others already have.
-    if (!this.delivered && this.firstStatus) {
-      poster.enqueue(this.firstStatus);
-      if (this.latestStatus && this.latestStatus !== this.firstStatus) poster.enqueue(this.latestStatus);
-    }
+    // Every json tab's turn opens with `start` and `thinking`, even when its first text is a catch-up.
+    if (this.firstStatus) poster.enqueue(this.firstStatus);
+    const latest = this.latestStatus;
+    if (!this.delivered && latest && latest !== this.firstStatus) poster.enqueue(latest);
     if (this.delivered) poster.enqueue({ kind: 'text', text: this.delivered });
     if (this.citations.length > 0) poster.enqueue({ kind: 'citations', citations: [...this.citations] });
   }
