@@ -216,6 +216,22 @@ const INLINE_RULES: readonly InlineRule[] = [
  * remembered until the parser moves past its start, so no rule searches the same text twice.
  */
 export function parseInline(text: string): MarkdownNode[] {
+  return inlineNodes(text);
+}
+
+/** A construct opened in the growing line and not closed yet: it runs to the end of the text. */
+interface OpenSpan {
+  index: number;
+  /** `_em_` may not open right after a word character, unless the parser stands there. */
+  underscore?: boolean;
+  nodes(): MarkdownNode[];
+}
+
+/**
+ * parseInline's loop; with `open`, a construct still open at `open(position).index` ends it when
+ * no complete match starts before it.
+ */
+function inlineNodes(text: string, open?: (position: number) => OpenSpan | undefined): MarkdownNode[] {
   const nodes: MarkdownNode[] = [];
   const scan = new InlineText(text);
   const upcoming: (InlineMatch | null | undefined)[] = INLINE_RULES.map(() => undefined);
@@ -232,6 +248,12 @@ export function parseInline(text: string): MarkdownNode[] {
         match = rule.findAt(scan, position) ?? match;
       }
       if (match && (!best || match.index < best.match.index)) best = { match, rule };
+    }
+    const opened = open?.(position);
+    if (opened && (!best || opened.index < best.match.index)) {
+      if (opened.index > position) nodes.push(text.slice(position, opened.index));
+      nodes.push(...opened.nodes());
+      break;
     }
     if (!best) {
       nodes.push(text.slice(position));
@@ -347,4 +369,287 @@ function nodeToDom(node: MarkdownNode, doc: Document): Node {
 /** Renders the subset into `parent` with createElement/textContent only. */
 export function renderMarkdown(parent: Element, source: string, doc: Document = parent.ownerDocument): void {
   for (const block of parseMarkdown(source)) parent.appendChild(nodeToDom(block, doc));
+}
+
+/** Characters that may start or end a marker: held back at the end of the growing line. */
+const MARKERS = '*_`[]';
+const LINK_TARGET_SO_FAR = /^\([^()\s]*$/;
+/** A line that may still become a list item, heading or fence, but is none yet (or is blank). */
+const BLOCK_PREFIX = /^\s*(?:[-*+]|\d{1,9}[.)]?|#{1,6}|`{1,2})?$/;
+const FENCE_PREFIX = /^\s*`{0,2}$/;
+
+/** True while `target` may still become an http(s) URL: such a link becomes `a`, any other `em`. */
+function mayBeHttp(target: string): boolean {
+  const lower = target.toLowerCase();
+  return ['http://', 'https://'].some((scheme) => scheme.startsWith(lower) || lower.startsWith(scheme));
+}
+
+/**
+ * The inline markup of a line still growing, in the form it takes once its open constructs close:
+ * `**bo` is already bold, `` `co `` already code, `*it` already italic (markers hidden); a link
+ * `[text](targ` shows its text as text (an `em` as soon as the target cannot be http(s)). Marker
+ * characters at the very end are held back until the next character says what they are. For a
+ * complete line this is not used: parseInline gives its final form.
+ */
+export function parseOpenInline(source: string): MarkdownNode[] {
+  let end = source.length;
+  while (end > 0 && MARKERS.includes(source.charAt(end - 1))) end -= 1;
+  return openInline(source.slice(0, end));
+}
+
+/**
+ * An opener is open when the rest of the text holds no closer for it, so each rule has at most one
+ * candidate (its last opener), found with one backward search; links, whose text may hold `[`,
+ * take the first `[` at or after the parser's position in the range where one may open.
+ */
+function openInline(text: string): MarkdownNode[] {
+  const spans: OpenSpan[] = [];
+  const code = text.lastIndexOf('`');
+  if (code >= 0 && code + 1 < text.length) {
+    spans.push({ index: code, nodes: () => [{ tag: 'code', children: [text.slice(code + 1)] }] });
+  }
+  for (const marker of ['**', '__']) {
+    const at = text.lastIndexOf(marker);
+    if (at >= 0 && at + 2 < text.length) {
+      spans.push({ index: at, nodes: () => [{ tag: 'strong', children: openInline(text.slice(at + 2)) }] });
+    }
+  }
+  for (const marker of ['*', '_']) {
+    const at = text.lastIndexOf(marker);
+    const next = text.charAt(at + 1);
+    if (at >= 0 && next && next !== marker && !/\s/.test(next)) {
+      spans.push({
+        index: at,
+        underscore: marker === '_',
+        nodes: () => [{ tag: 'em', children: openInline(text.slice(at + 1)) }],
+      });
+    }
+  }
+  const close = text.lastIndexOf(']');
+  // `[text](targ`: the text is complete, the target still arriving.
+  const targetOpen = close > 0 && LINK_TARGET_SO_FAR.test(text.slice(close + 1));
+  const textStart = targetOpen ? text.lastIndexOf(']', close - 1) + 1 : close + 1;
+  const linkText = (at: number) => text.slice(at + 1, close);
+  // Each remembers its last search: the parser's position only moves forward.
+  const bracketSearch = () => {
+    let searchedFrom = -1;
+    let found = -1;
+    return (from: number): number => {
+      if (from < searchedFrom || from > found) {
+        searchedFrom = from;
+        found = text.indexOf('[', from);
+        if (found < 0) found = text.length;
+      }
+      return found;
+    };
+  };
+  const bracketInText = bracketSearch();
+  const bracketAfterText = bracketSearch();
+  const link = (position: number): OpenSpan | undefined => {
+    let at = bracketInText(Math.max(position, textStart));
+    if (targetOpen && at < close - 1) {
+      const children = parseInline(linkText(at));
+      const plain = mayBeHttp(text.slice(close + 2));
+      return { index: at, nodes: () => (plain ? children : [{ tag: 'em', children }]) };
+    }
+    // `[tex`: after the last `]`.
+    at = bracketAfterText(Math.max(position, close + 1));
+    return at < text.length ? { index: at, nodes: () => openInline(text.slice(at + 1)) } : undefined;
+  };
+  return inlineNodes(text, (position) => {
+    let first = link(position);
+    for (const span of spans) {
+      const allowed = !span.underscore || span.index === position || !WORD.test(text.charAt(span.index - 1));
+      if (span.index >= position && allowed && (!first || span.index < first.index)) first = span;
+    }
+    return first;
+  });
+}
+
+type BlockTag = 'p' | 'ul' | 'ol' | 'pre' | 'h';
+interface Block {
+  tag: BlockTag;
+  /** Where the block's lines go: the p, the list, the strong of a heading, the code's text. */
+  inner: Element;
+  code?: Text;
+}
+
+/**
+ * Renders markdown while it streams, as DOM (createElement/createTextNode only, as
+ * renderMarkdown). `update(textSoFar)` takes the whole text so far; when it extends the previous
+ * text only the line still growing is rebuilt: complete lines are final (no construct of the
+ * subset spans lines), so their nodes are added once and finished blocks are never touched again.
+ * The growing line shows what it will be: a list item from its marker, a code block from its
+ * fence, inline constructs per parseOpenInline; a line that may still become a list item, heading
+ * or fence (`-`, `1.`, `#`, a backtick, blank) waits for the character that decides. Any other
+ * text re-renders from scratch. `finish` gives renderMarkdown's output.
+ *
+ * Cost of an update: the new characters plus the growing line (and one native comparison of the
+ * previous text, to know that it is extended).
+ */
+export class StreamingMarkdown {
+  private readonly doc: Document;
+  private raw = '';
+  private finished = false;
+  /** The growing line, with \r\n and \r read as \n. */
+  private line = '';
+  /** The block complete lines go into, if one is open. */
+  private block: Block | undefined;
+  /** Complete lines of the open paragraph, or of the open code block. */
+  private lines = 0;
+  /** Characters of the growing line already in the code block's text; -1: none, not even its \n. */
+  private codeShown = -1;
+  /** The block the growing line opened (the complete line takes it over). */
+  private pending: Block | undefined;
+  /** The nodes of the growing line, removed before each update. */
+  private tail: { parent: Element; nodes: Node[] } | undefined;
+  /** Blocks this renderer added to the target. */
+  private added: Element[] = [];
+
+  constructor(
+    private readonly target: Element,
+    doc?: Document,
+  ) {
+    this.doc = doc ?? target.ownerDocument;
+  }
+
+  update(text: string): void {
+    if (this.finished || !text.startsWith(this.raw)) this.reset();
+    let delta = text.slice(this.raw.length);
+    if (this.raw.endsWith('\r') && delta.startsWith('\n')) delta = delta.slice(1);
+    this.raw = text;
+    const from = this.line.length;
+    this.line += delta.replace(/\r\n?/g, '\n');
+    let start = 0;
+    for (let end = this.line.indexOf('\n', from); end >= 0; end = this.line.indexOf('\n', start)) {
+      this.clearTail();
+      this.put(this.line.slice(start, end), true);
+      start = end + 1;
+    }
+    this.line = this.line.slice(start);
+    this.clearTail();
+    this.put(this.line, false);
+  }
+
+  finish(text: string = this.raw): void {
+    if (this.finished && text === this.raw) return;
+    this.update(text);
+    this.clearTail();
+    this.put(this.line, true);
+    this.line = '';
+    this.finished = true;
+  }
+
+  private reset(): void {
+    for (const element of this.added) this.target.removeChild(element);
+    this.added = [];
+    this.raw = this.line = '';
+    this.finished = false;
+    this.block = this.pending = this.tail = undefined;
+    this.lines = 0;
+    this.codeShown = -1;
+  }
+
+  private clearTail(): void {
+    for (const node of this.tail?.nodes ?? []) this.tail?.parent.removeChild(node);
+    this.tail = undefined;
+  }
+
+  /** The block a line of this kind goes into: the one the growing line opened, else a new one. */
+  private open(tag: BlockTag, complete: boolean): Block {
+    let block = this.pending;
+    if (block?.tag !== tag) {
+      const outer: Element = this.doc.createElement(tag === 'h' ? 'p' : tag);
+      let inner = outer;
+      if (tag === 'h') inner = outer.appendChild(this.doc.createElement('strong'));
+      block = { tag, inner };
+      if (tag === 'pre') {
+        inner = outer.appendChild(this.doc.createElement('code'));
+        block.code = inner.appendChild(this.doc.createTextNode(''));
+      }
+      this.target.appendChild(outer);
+      this.added.push(outer);
+    }
+    this.pending = complete ? undefined : block;
+    return block;
+  }
+
+  /** Adds nodes to `parent`; for the growing line, as its tail. */
+  private add(parent: Element, nodes: MarkdownNode[], complete: boolean): void {
+    const dom = nodes.map((node) => parent.appendChild(nodeToDom(node, this.doc)));
+    if (!complete) this.tail = { parent, nodes: dom };
+  }
+
+  /** Code block text: the line's characters not shown yet, after a \n when it is not the first line. */
+  private code(block: Block, line: string, complete: boolean): void {
+    let text = line.slice(Math.max(this.codeShown, 0));
+    if (this.codeShown < 0 && this.lines > 0) text = `\n${text}`;
+    if (text) block.code?.appendData(text);
+    this.codeShown = complete ? -1 : line.length;
+    if (complete) this.lines += 1;
+  }
+
+  /**
+   * One line, as parseMarkdown reads it. A complete line moves the block state on; the growing
+   * line only shows what it will be (or nothing while its kind is undecided).
+   */
+  private put(line: string, complete: boolean): void {
+    const block = this.block;
+    if (block?.tag === 'pre') {
+      if (FENCE.test(line)) {
+        if (complete) this.block = undefined;
+      } else if (complete || !FENCE_PREFIX.test(line)) this.code(block, line, complete);
+      return;
+    }
+    const listItem = block?.tag === 'ul' ? BULLET : block?.tag === 'ol' ? NUMBERED : undefined;
+    const item = listItem?.exec(line);
+    if (block && item) this.item(block, group(item, 1), complete);
+    else if (complete) this.block = this.lineBlock(line, complete);
+    else if (!BLOCK_PREFIX.test(line)) this.lineBlock(line, complete);
+  }
+
+  /** A line that is not part of the open list or code block: the block it starts or continues. */
+  private lineBlock(line: string, complete: boolean): Block | undefined {
+    if (FENCE.test(line)) {
+      const block = this.open('pre', complete);
+      this.lines = 0;
+      this.codeShown = -1;
+      return block;
+    }
+    const bullet = BULLET.exec(line);
+    const item = bullet ?? NUMBERED.exec(line);
+    if (item) {
+      const block = this.open(bullet ? 'ul' : 'ol', complete);
+      this.item(block, group(item, 1), complete);
+      return block;
+    }
+    const heading = HEADING.exec(line);
+    if (heading) {
+      const block = this.open('h', complete);
+      this.add(block.inner, this.inline(group(heading, 1), complete), complete);
+      return undefined;
+    }
+    if (line.trim() === '') return undefined;
+    const nodes = this.inline(line, complete);
+    if (!complete && !nodes.length) return this.block;
+    let block = this.block;
+    if (block?.tag !== 'p') {
+      block = this.open('p', complete);
+      this.lines = 0;
+    }
+    if (this.lines > 0) nodes.unshift({ tag: 'br', children: [] });
+    this.add(block.inner, nodes, complete);
+    if (complete) this.lines += 1;
+    return block;
+  }
+
+  private item(list: Block, text: string, complete: boolean): void {
+    const li = list.inner.appendChild(this.doc.createElement('li'));
+    this.add(li, this.inline(text, complete), true);
+    if (!complete) this.tail = { parent: list.inner, nodes: [li] };
+  }
+
+  private inline(text: string, complete: boolean): MarkdownNode[] {
+    return complete ? parseInline(text) : parseOpenInline(text);
+  }
 }

@@ -1,90 +1,17 @@
 /**
  * renderMarkdown, what the chat widget shows: the same tree as markdownToHtml, built with
  * createElement / createTextNode / setAttribute only. The document below records exactly those
- * calls (the test environment has no DOM) and fails on innerHTML, so hostile answer text can only
- * ever become text nodes.
+ * calls (markdown-recording-dom.ts; the test environment has no DOM) and fails on innerHTML, so
+ * hostile answer text can only ever become text nodes.
  */
 import { markdownToHtml, renderMarkdown } from '../../web-plugin/markdown';
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-const escapeText = (text: string) => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-
-class RecordingText {
-  constructor(readonly data: string) {}
-  html(): string {
-    return escapeText(this.data);
-  }
-}
-
-class RecordingElement {
-  readonly attributes: [string, string][] = [];
-  readonly childNodes: (RecordingElement | RecordingText)[] = [];
-
-  constructor(
-    readonly tagName: string,
-    readonly ownerDocument: RecordingDocument,
-  ) {}
-
-  appendChild<T extends RecordingElement | RecordingText>(child: T): T {
-    this.childNodes.push(child);
-    return child;
-  }
-
-  setAttribute(name: string, value: string): void {
-    this.attributes.push([name, String(value)]);
-  }
-
-  set innerHTML(_html: string) {
-    throw new Error('innerHTML must never be used for answer text');
-  }
-
-  set outerHTML(_html: string) {
-    throw new Error('outerHTML must never be used for answer text');
-  }
-
-  insertAdjacentHTML(): void {
-    throw new Error('insertAdjacentHTML must never be used for answer text');
-  }
-
-  html(): string {
-    if (this.tagName === 'br') return '<br>';
-    const attributes = this.attributes.map(([name, value]) => ` ${name}="${escapeText(value)}"`).join('');
-    const inner = this.childNodes.map((child) => child.html()).join('');
-    return `<${this.tagName}${attributes}>${inner}</${this.tagName}>`;
-  }
-
-  /** The HTML of the children: what the reader sees inside the answer bubble. */
-  contentHtml(): string {
-    return this.childNodes.map((child) => child.html()).join('');
-  }
-}
-
-class RecordingDocument {
-  createElement(tagName: string): RecordingElement {
-    return new RecordingElement(tagName, this);
-  }
-
-  createTextNode(data: string): RecordingText {
-    return new RecordingText(data);
-  }
-
-  write(): void {
-    throw new Error('document.write must never be used for answer text');
-  }
-}
-
-/** A bubble of a page whose document is the recording one. */
-function bubble(): RecordingElement {
-  return new RecordingDocument().createElement('div');
-}
-
-const asElement = (element: RecordingElement) => element as unknown as Element;
+import {
+  asElement,
+  bubble,
+  RecordingDocument,
+  RecordingElement,
+  RecordingText,
+} from './markdown-recording-dom';
 
 const ANSWERS = [
   'QnABot **streams** answers *word by word*.\nUse `EnableStreaming=TRUE`.',

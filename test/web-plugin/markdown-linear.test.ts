@@ -5,7 +5,7 @@
  * seconds per mutant, and the searched-characters test here judges the same property exactly).
  */
 import { type MarkdownNode, markdownToHtml, parseInline } from '../../web-plugin/markdown';
-import { largeAnswer } from './markdown-answers';
+import { largeAnswer, searchedCharacters } from './markdown-answers';
 
 /** The former inline parser (re-ran every pattern on the rest of the text after each match): the reference output. */
 function referenceInline(text: string): MarkdownNode[] {
@@ -106,36 +106,6 @@ const PIECES = [
   'https://e.com/p?q=1',
   '[a](javascript:x)',
 ];
-
-/** Characters the parser's searches (RegExp exec/test and String indexOf) passed over. */
-function searchedCharacters(run: () => void): number {
-  let searched = 0;
-  const exec = RegExp.prototype.exec;
-  const indexOf = String.prototype.indexOf;
-  const execSpy = jest.spyOn(RegExp.prototype, 'exec').mockImplementation(function (this: RegExp, input) {
-    const from = this.global || this.sticky ? this.lastIndex : 0;
-    const result = exec.call(this, input);
-    searched += (result ? result.index + result[0].length : input.length) - from;
-    return result;
-  });
-  const indexOfSpy = jest.spyOn(String.prototype, 'indexOf').mockImplementation(function (
-    this: string,
-    search: string,
-    position?: number,
-  ) {
-    const from = Math.max(0, position ?? 0);
-    const found = indexOf.call(this, search, from);
-    searched += (found === -1 ? this.length : found + search.length) - from;
-    return found;
-  });
-  try {
-    run();
-  } finally {
-    execSpy.mockRestore();
-    indexOfSpy.mockRestore();
-  }
-  return searched;
-}
 
 describe('markdown parser', () => {
   it('parses 3,000 seeded random texts of markup and near-misses exactly as the former parser', () => {

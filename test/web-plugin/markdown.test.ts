@@ -22,6 +22,12 @@ const HOSTILE = [
   '```\n</code></pre><script>alert(1)</script>\n```',
   '`<svg onload=alert(1)>`',
   'see https://ok.example/path?a=1&b=<script>',
+  '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#x3C;img src=x onerror=alert(1)&#x3E; &#60;b&#62;',
+  '```\n<script>alert(1)</script>\n<img src=x onerror=alert(1)>\n</code></pre><b>unclosed fence',
+  '[x](javascript:alert(1)',
+  '[x](javascript',
+  '[x](java\nscript:alert(1))',
+  '**[x](javascript:void)** *[y](vbscript:msgbox)*',
 ];
 
 describe('markdown renderer safety', () => {
@@ -43,6 +49,16 @@ describe('markdown renderer safety', () => {
     }
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/href="(?!https?:)/i);
+  });
+
+  it('shows HTML entities as typed, never decoded into markup', () => {
+    expect(markdownToHtml('&lt;b&gt; &#60;i&#62;')).toBe('<p>&amp;lt;b&amp;gt; &amp;#60;i&amp;#62;</p>');
+  });
+
+  it('keeps HTML inside an unclosed fence as code text', () => {
+    expect(markdownToHtml('```\n<script>alert(1)</script>')).toBe(
+      '<pre><code>&lt;script&gt;alert(1)&lt;/script&gt;</code></pre>',
+    );
   });
 
   it('shows raw HTML as text', () => {
