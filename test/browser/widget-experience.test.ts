@@ -3,14 +3,15 @@
  * page): markdown formatted while it streams, the smooth reveal within its bound, Stop, the status
  * line, Retry.
  *
- * The reveal's lag is measured in the page, independently of the widget's bookkeeping for what
- * arrived: an init script records every delta frame as the socket receives it (before the client
- * sees it), and after each animation frame compares the characters received by then with the
- * characters the widget shows (`data-revealed-chars`).
+ * The reveal's lag is measured in the page by scripts/bench/reveal-probe.ts (the benchmark's
+ * probe), independently of the widget's bookkeeping for what arrived: every delta frame is
+ * recorded as the socket receives it, and after each animation frame the characters received by
+ * then are compared with the characters the widget shows (`data-revealed-chars`).
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
 import { STATUS_MESSAGES, STILL_WORKING_AFTER_MS } from '../../functions/protocol/frames';
+import { readRevealProbe, revealProbe } from '../../scripts/bench/reveal-probe';
 import { MAX_LAG_CHARS, MAX_LAG_MS } from '../../web-plugin/reveal';
 import { launchChromium, readAnswer, sampleUntil, screenshot } from './chromium';
 
@@ -38,74 +39,13 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Per animation frame while an answer streams: received (by the frame's start) and shown characters. */
-interface LagSample {
-  received: number;
-  revealed: number;
-  lagChars: number;
-  lagMs: number;
-}
-
-/** Records delta frames at the socket and samples the reveal after every animation frame. */
-function lagProbe(): void {
-  interface Probe {
-    arrivals: { t: number; n: number }[];
-    samples: unknown[];
-  }
-  const probe: Probe = { arrivals: [], samples: [] };
-  (window as unknown as { __lagProbe: Probe }).__lagProbe = probe;
-  const Native = window.WebSocket;
-  window.WebSocket = class extends Native {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols);
-      // Added before the client's own listener, so it runs first.
-      this.addEventListener('message', (event) => {
-        try {
-          const frame = JSON.parse(String(event.data)) as { type?: string; text?: string };
-          if (frame.type === 'start') probe.arrivals = [];
-          if (frame.type === 'delta' && frame.text) {
-            probe.arrivals.push({ t: performance.now(), n: frame.text.length });
-          }
-        } catch {
-          // not a json frame
-        }
-      });
-    }
-  };
-  const onFrame = (frameTime: number) => {
-    // After this frame's callbacks (the reveal's included) have run.
-    setTimeout(() => {
-      const all = document.querySelectorAll<HTMLElement>('[data-testid="qs-streamed-answer"]');
-      const streamed = all[all.length - 1];
-      if (streamed?.getAttribute('data-state') === 'streaming') {
-        const revealed = Number(streamed.getAttribute('data-revealed-chars'));
-        let received = 0;
-        let oldestHidden: number | undefined;
-        for (const arrival of probe.arrivals) {
-          if (arrival.t > frameTime) break;
-          received += arrival.n;
-          if (received > revealed && oldestHidden === undefined) oldestHidden = arrival.t;
-        }
-        probe.samples.push({
-          received,
-          revealed,
-          lagChars: received - revealed,
-          lagMs: oldestHidden === undefined ? 0 : frameTime - oldestHidden,
-        });
-      }
-    }, 0);
-    requestAnimationFrame(onFrame);
-  };
-  requestAnimationFrame(onFrame);
-}
-
 async function openDemo(query = ''): Promise<{ page: Page; pageErrors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 820 } });
   contexts.push(context);
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.addInitScript(lagProbe);
+  await page.addInitScript(revealProbe);
   await page.goto(`${stack.endpoints.webUrl}${query}`);
   await page.waitForSelector('[data-testid="demo-connection"][data-state="open"]', { timeout: 15_000 });
   return { page, pageErrors };
@@ -128,12 +68,6 @@ function readFormatting(page: Page) {
       literalFence: (streamed?.textContent ?? '').includes('```'),
     };
   });
-}
-
-function lagSamples(page: Page): Promise<LagSample[]> {
-  return page.evaluate(
-    () => (window as unknown as { __lagProbe: { samples: LagSample[] } }).__lagProbe.samples,
-  );
 }
 
 function readStatus(page: Page) {
@@ -195,7 +129,7 @@ it(`reveals the text smoothly, never more than ${MAX_LAG_CHARS} characters or ${
     (view) => view.finalShown,
     { timeoutMs: 40_000, intervalMs: 200 },
   );
-  const samples = await lagSamples(page);
+  const { samples } = await page.evaluate(readRevealProbe);
 
   // Assess: many frames sampled while streaming; after each, within both bounds
   expect(samples.length).toBeGreaterThan(20);

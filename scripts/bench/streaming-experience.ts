@@ -1,0 +1,282 @@
+/**
+ * The widget's streaming experience, measured in Chromium on the demo page (issue 11 "Measured"):
+ * one long formatted answer with the smooth reveal, then the same question with `?reveal=instant`
+ * (each batch shown as it arrives, as before the reveal), and for each:
+ *
+ * - the longest main-thread task while the answer streamed and the count of tasks over 50 ms
+ *   (PerformanceObserver 'longtask', which reports tasks of 50 ms and more);
+ * - the revealed text's lag behind the received text after each animation frame, max and p95, in
+ *   characters and milliseconds (scripts/bench/reveal-probe.ts);
+ * - the time to the first visible words (the widget's own line under the answer: from the
+ *   question to the first words on screen), for the long answer and --rounds short ones after it;
+ * - and once, the plugin bundle's gzip sizes. Screenshots mid-stream go to build/screens/.
+ *
+ *   npx tsx scripts/bench/streaming-experience.ts [--endpoints=build/local/endpoints.json]
+ *     [--answer-tokens=2000] [--tokens-per-second=80] [--question="…"] [--rounds=5]
+ *     [--chromium=/usr/bin/chromium]
+ *
+ * Without --endpoints it starts the local stack on run-time ports, with the model set to answer
+ * --answer-tokens tokens at --tokens-per-second (the hook guide extended with the next long
+ * entries: paragraphs, code blocks, lists) and the fulfillment's max tokens raised to fit. With
+ * --endpoints (a running `npm start`) the model is whatever that stack runs (its answer is capped
+ * by the fulfillment's max tokens, 1,024 by default).
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import type { LocalEndpoints } from '../../cli/local-stack/endpoints';
+import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
+import { REPO_ROOT } from '../../templates/lambda-assets';
+import { MAX_LAG_CHARS, MAX_LAG_MS } from '../../web-plugin/reveal';
+import { buildWebPlugin } from '../build-web-plugin';
+import { BenchError } from './errors';
+import { percentile, round } from './measure';
+import { type RevealProbe, readRevealProbe, revealProbe } from './reveal-probe';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const DEFAULT_QUESTION = 'How do I write a streaming QnABot hook?';
+const WARM_UP_QUESTION = 'Can a user stop an answer while it is streaming?';
+const SCREENS_DIR = path.join(REPO_ROOT, 'build', 'screens');
+const LONG_TASK_MS = 50;
+
+interface Options {
+  endpoints?: string;
+  answerTokens: number;
+  tokensPerSecond: number;
+  question: string;
+  chromium: string;
+  rounds: number;
+}
+
+function parseOptions(args: readonly string[]): Options {
+  const flag = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const positive = (name: string, fallback: number) => {
+    const raw = flag(name);
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new BenchError(`--${name} must be a number > 0, got "${raw}"`);
+    return value;
+  };
+  return {
+    endpoints: flag('endpoints'),
+    answerTokens: positive('answer-tokens', 2000),
+    tokensPerSecond: positive('tokens-per-second', 80),
+    question: flag('question') ?? DEFAULT_QUESTION,
+    chromium: flag('chromium') ?? '/usr/bin/chromium',
+    rounds: Math.round(positive('rounds', 5)),
+  };
+}
+
+type Mode = 'smooth' | 'instant';
+
+interface ModeResult {
+  mode: Mode;
+  receivedChars: number;
+  outputTokens: string;
+  streamMs: number;
+  frames: number;
+  longestTaskMs: number;
+  tasksOver50: number;
+  lagCharsMax: number;
+  lagCharsP95: number;
+  lagMsMax: number;
+  lagMsP95: number;
+  firstWordsMs: number;
+  screenshot: string;
+  /** First visible words of the short answers asked after the long one. */
+  shortFirstWordsMs: number[];
+  /** Tasks over 50 ms: ms after the start frame, and duration. */
+  longTasks: string[];
+}
+
+async function runMode(
+  browser: Browser,
+  webUrl: string,
+  question: string,
+  mode: Mode,
+  rounds: number,
+): Promise<ModeResult> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  try {
+    const page = await context.newPage();
+    // tsx (esbuild keepNames) wraps named functions in __name(); page functions need it defined.
+    await page.addInitScript({ content: 'globalThis.__name = (target) => target;' });
+    await page.addInitScript(revealProbe);
+    await page.goto(`${webUrl}${mode === 'instant' ? '?reveal=instant' : ''}`);
+    await page.waitForSelector('[data-testid="demo-connection"][data-state="open"]', { timeout: 20_000 });
+    // A short answer first, so the fulfillment Lambda and the page's code are warm for both modes.
+    await page.fill('[data-testid="qs-question-input"]', WARM_UP_QUESTION);
+    await page.click('[data-testid="qs-ask-button"]');
+    await page.waitForSelector('[data-testid="qs-final-answer"][data-state]', { timeout: 60_000 });
+    await page.fill('[data-testid="qs-question-input"]', question);
+    await page.click('[data-testid="qs-ask-button"]');
+    const screenshot = path.join(SCREENS_DIR, `widget-mid-stream-${mode}.png`);
+    let shot = false;
+    for (const deadline = Date.now() + 180_000; ; ) {
+      if (Date.now() > deadline) throw new BenchError(`no final answer within 180 s (${mode})`);
+      const view = await latestAnswer(page);
+      if (!shot && view.state === 'streaming' && view.revealed > 2500) {
+        await page.screenshot({ path: screenshot });
+        shot = true;
+      }
+      if (view.finalShown) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const probe = await page.evaluate(readRevealProbe);
+    const ttft = (await page.textContent('[data-testid="qs-ttft"]')) ?? '';
+    const stats = (await page.textContent('[data-testid="demo-stats"]')) ?? '';
+    const result = summarize(mode, probe, ttft, stats, shot ? screenshot : '(answer too short for one)');
+    // First visible words again, on short answers (one figure is too noisy to compare modes).
+    for (let round = 0; round < rounds; round += 1) {
+      await page.fill('[data-testid="qs-question-input"]', WARM_UP_QUESTION);
+      await page.click('[data-testid="qs-ask-button"]');
+      await page.waitForFunction(
+        (count) => document.querySelectorAll('[data-testid="qs-final-answer"][data-state]').length === count,
+        round + 3,
+        { timeout: 60_000 },
+      );
+      const line = await page.$$eval(
+        '[data-testid="qs-ttft"]',
+        (lines) => lines[lines.length - 1]?.textContent ?? '',
+      );
+      const ms = /(\d+) ms/.exec(line);
+      if (ms) result.shortFirstWordsMs.push(Number(ms[1]));
+    }
+    return result;
+  } finally {
+    await context.close();
+  }
+}
+
+function latestAnswer(page: Page) {
+  return page.evaluate(() => {
+    const last = (testId: string) => {
+      const all = document.querySelectorAll<HTMLElement>(`[data-testid="${testId}"]`);
+      return all[all.length - 1];
+    };
+    const streamed = last('qs-streamed-answer');
+    const final = last('qs-final-answer');
+    return {
+      state: streamed?.getAttribute('data-state') ?? null,
+      revealed: Number(streamed?.getAttribute('data-revealed-chars') ?? 0),
+      finalShown: final ? !final.hidden : false,
+    };
+  });
+}
+
+function summarize(
+  mode: Mode,
+  probe: RevealProbe,
+  ttft: string,
+  stats: string,
+  screenshot: string,
+): ModeResult {
+  if (probe.startAt === undefined || probe.samples.length === 0) {
+    throw new BenchError(
+      `the answer did not stream (${mode}): no start frame or no frame sampled while streaming`,
+    );
+  }
+  const firstWords = /(\d+) ms/.exec(ttft);
+  if (!firstWords) throw new BenchError(`no first-words time under the answer (${mode}): "${ttft}"`);
+  // While streaming: from the start frame to the end frame plus the reveal's longest tail.
+  const from = probe.startAt;
+  const to = (probe.endAt ?? (probe.samples[probe.samples.length - 1] as { at: number }).at) + MAX_LAG_MS;
+  const tasks = probe.longTasks.filter((task) => task.start + task.duration >= from && task.start <= to);
+  const lagChars = probe.samples.map((sample) => sample.lagChars);
+  const lagMs = probe.samples.map((sample) => sample.lagMs);
+  return {
+    mode,
+    receivedChars: probe.arrivals.reduce((sum, arrival) => sum + arrival.n, 0),
+    outputTokens: /(\d+) tokens/.exec(stats)?.[1] ?? '?',
+    streamMs: Math.round((probe.endAt ?? to) - from),
+    frames: probe.samples.length,
+    longestTaskMs: round(Math.max(0, ...tasks.map((task) => task.duration))),
+    tasksOver50: tasks.filter((task) => task.duration > LONG_TASK_MS).length,
+    lagCharsMax: Math.max(...lagChars),
+    lagCharsP95: percentile(lagChars, 95),
+    lagMsMax: round(Math.max(...lagMs)),
+    lagMsP95: round(percentile(lagMs, 95)),
+    firstWordsMs: Number(firstWords[1]),
+    screenshot,
+    shortFirstWordsMs: [],
+    longTasks: tasks
+      .filter((task) => task.duration > LONG_TASK_MS)
+      .map((task) => `${Math.round(task.duration)} ms at +${Math.round(task.start - from)} ms`),
+  };
+}
+
+function shortFigures(values: readonly number[]): string {
+  return values.length === 0 ? '–' : `${percentile(values, 50)} (${values.join(', ')})`;
+}
+
+function printTable(results: readonly ModeResult[]): void {
+  const rows: [string, (result: ModeResult) => string | number][] = [
+    ['answer (tokens / chars received)', (r) => `${r.outputTokens} / ${r.receivedChars}`],
+    ['streamed for (ms, start to end frame)', (r) => r.streamMs],
+    ['frames sampled while streaming', (r) => r.frames],
+    ['longest main-thread task while streaming (ms)', (r) => r.longestTaskMs],
+    [`tasks over ${LONG_TASK_MS} ms`, (r) => r.tasksOver50],
+    [`revealed lag, chars: max / p95 (bound ${MAX_LAG_CHARS})`, (r) => `${r.lagCharsMax} / ${r.lagCharsP95}`],
+    [`revealed lag, ms: max / p95 (bound ${MAX_LAG_MS})`, (r) => `${r.lagMsMax} / ${r.lagMsP95}`],
+    ['first visible words after asking (ms)', (r) => r.firstWordsMs],
+    ['  short answers: median (all)', (r) => shortFigures(r.shortFirstWordsMs)],
+    ['screenshot mid-stream', (r) => path.relative(REPO_ROOT, r.screenshot)],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  console.log(`\n${'reveal'.padEnd(width)}  ${results.map((r) => r.mode.padEnd(20)).join('  ')}`);
+  for (const [name, value] of rows) {
+    console.log(`${name.padEnd(width)}  ${results.map((r) => String(value(r)).padEnd(20)).join('  ')}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  await mkdir(SCREENS_DIR, { recursive: true });
+  let stack: LocalStack | undefined;
+  let browser: Browser | undefined;
+  try {
+    let webUrl: string;
+    if (options.endpoints) {
+      webUrl = (JSON.parse(readFileSync(options.endpoints, 'utf8')) as LocalEndpoints).webUrl;
+    } else {
+      stack = await startLocalStack({
+        modelBehaviour: { answerTokens: options.answerTokens, tokensPerSecond: options.tokensPerSecond },
+        fulfillmentEnvironment: { STREAMING_MAX_TOKENS: String(Math.ceil(options.answerTokens * 1.5)) },
+      });
+      webUrl = stack.endpoints.webUrl;
+    }
+    browser = await chromium.launch({
+      executablePath: options.chromium,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+    const results = [
+      await runMode(browser, webUrl, options.question, 'smooth', options.rounds),
+      await runMode(browser, webUrl, options.question, 'instant', options.rounds),
+    ];
+    printTable(results);
+    for (const result of results) {
+      if (result.longTasks.length > 0)
+        console.log(`tasks over ${LONG_TASK_MS} ms (${result.mode}): ${result.longTasks.join(', ')}`);
+    }
+    const [smooth, instant] = results as [ModeResult, ModeResult];
+    console.log(
+      `first visible words, smooth − instant: ${smooth.firstWordsMs - instant.firstWordsMs} ms (one frame is 16.7 ms)`,
+    );
+    const bundles = await buildWebPlugin(path.join(REPO_ROOT, 'build', 'bench', 'streaming-experience'));
+    for (const bundle of bundles) {
+      console.log(
+        `bundle ${path.basename(bundle.file)}: ${bundle.gzipBytes} B gzip (budget ${bundle.budgetBytes} B)`,
+      );
+    }
+  } finally {
+    await browser?.close();
+    await stack?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof BenchError ? `streaming-experience: ${error.message}` : error);
+  process.exitCode = 1;
+});
