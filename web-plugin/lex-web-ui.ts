@@ -61,7 +61,8 @@
  * and the text never shrinks; Lex Web UI's delayed typing is overwritten right after each of its
  * commits. Chunks count only while a Lex request is in flight. When Lex answers, Lex Web UI resets
  * the bubble and pushes the final message, and the adapter ignores the rest of the turn, so the
- * final answer replaces the streamed text.
+ * final answer replaces the streamed text. In a page, the streamed text shows formatted as it
+ * arrives (markdown, as Lex Web UI renders the final answer; see `formattedBubble`).
  *
  * The few lines a deployment of the stock Lex Web UI build adds (full page and iframe alike):
  *
@@ -99,6 +100,7 @@ import {
 import { readExpiration } from './credentials-cache';
 import { WebPluginError } from './errors';
 import { rawAnswerText } from './frame-reader';
+import { StreamingMarkdown } from './markdown';
 
 /** The Lex Web UI store state the adapter reads. */
 export interface LexWebUiState {
@@ -148,6 +150,13 @@ export interface LexWebUiAdapterOptions {
   logger?: ClientLogger;
   /** Wait between tries while Lex Web UI has no credentials yet. @default 2000 */
   credentialsRetryMs?: number;
+  /**
+   * Show the streamed text formatted (markdown, as Lex Web UI shows the final answer) instead of
+   * as plain text in the typing bubble; see `formattedBubble`. @default true
+   */
+  formatStreamedText?: boolean;
+  /** Where the typing bubble is. @default globalThis.document (none: the bubble stays plain text) */
+  document?: Document;
   /** Further StreamingClient options (backoff, ping interval, …). */
   client?: Partial<StreamingClientOptions>;
 }
@@ -265,6 +274,55 @@ function tapRawText(Base: WebSocketConstructor, onRawText: (text: string) => voi
   };
 }
 
+/** Lex Web UI's typing bubble (components/MessageLoading.vue; the class name's typo is Lex Web UI's). */
+const TYPING_BUBBLE = ['.messsge-loading', '.message-loading']
+  .map((loading) => `${loading} .message-bubble:not([data-qna-streaming])`)
+  .join(', ');
+
+/**
+ * Formatting while it streams. Lex Web UI renders a bot message's markdown (`alts.markdown`: QnABot's
+ * appContext.altMessages.markdown, which applyAnswerToQnabotEvent also sets) with `marked` into
+ * `v-html` (lex-web-ui/src/components/MessageText.vue at v0.24.1), while its typing bubble
+ * (components/MessageLoading.vue) shows `state.streaming.wsMessagesString` as plain text. That
+ * rendering path cannot take the streamed text: Lex Web UI exposes neither `marked` nor a mutation
+ * that updates a message in place (store/mutations.js pushes messages only, so a message per chunk
+ * would stay in the chat and its saved history), and Vue rewrites the bubble's whole text on each
+ * change (`textContent`), which would erase elements put inside it. So the text is shown formatted
+ * next to the bubble, with StreamingMarkdown (the subset Lex Web UI's `marked` renders the same
+ * way: paragraphs, bold, italic, code, code blocks, lists, http(s) links), in an element that
+ * copies the bubble's attributes (its class and Vue's scoped-style attribute, so it looks like the
+ * bubble) while the bubble itself is hidden. Vue keeps updating the hidden bubble, and removes both
+ * when Lex answers and its own rendering of the final message takes their place.
+ */
+function formattedBubble(doc: Document): { show(text: string): void; remove(): void } {
+  let current: { bubble: HTMLElement; formatted: HTMLElement; markdown: StreamingMarkdown } | undefined;
+  const remove = () => {
+    current?.formatted.remove();
+    current?.bubble.style.removeProperty('display');
+    current = undefined;
+  };
+  return {
+    show(text) {
+      const bubbles = doc.querySelectorAll<HTMLElement>(TYPING_BUBBLE);
+      const bubble = bubbles[bubbles.length - 1];
+      if (!bubble) return;
+      if (current?.bubble !== bubble || !current.formatted.isConnected) {
+        remove();
+        const formatted = doc.createElement('div');
+        for (const { name, value } of Array.from(bubble.attributes)) formatted.setAttribute(name, value);
+        formatted.setAttribute('data-qna-streaming', 'markdown');
+        // Lex Web UI's bubble is an inline-flex row; the blocks of an answer stack.
+        formatted.style.display = 'block';
+        bubble.style.display = 'none';
+        bubble.after(formatted);
+        current = { bubble, formatted, markdown: new StreamingMarkdown(formatted, doc) };
+      }
+      current.markdown.update(text);
+    },
+    remove,
+  };
+}
+
 export function attachToLexWebUi(
   store: LexWebUiStore,
   options: LexWebUiAdapterOptions = {},
@@ -310,6 +368,10 @@ export function attachToLexWebUi(
 
   const endpoint = () => String(store.state.config.lex.streamingWebSocketEndpoint);
 
+  const doc = options.document ?? (globalThis as { document?: Document }).document;
+  const formatter = options.formatStreamedText !== false && doc ? formattedBubble(doc) : undefined;
+  let formatQueued = false;
+
   const applySessionAttributes = () => {
     if (!started) return;
     const lexConfig = store.state.config.lex;
@@ -329,6 +391,14 @@ export function attachToLexWebUi(
     commit(BUBBLE_MUTATIONS.setStarting, true);
     commit(BUBBLE_MUTATIONS.push, text);
     commit(BUBBLE_MUTATIONS.type);
+    // After Vue's re-render of the bubble (its scheduler flushes in a microtask queued by the commits).
+    if (formatter && !formatQueued) {
+      formatQueued = true;
+      queueMicrotask(() => {
+        formatQueued = false;
+        if (inFlight && !detached) formatter.show(shown);
+      });
+    }
   };
 
   /** Shows the longer of the two sources: the same answer over two sockets never shows twice. */
@@ -604,6 +674,7 @@ export function attachToLexWebUi(
       detached = true;
       unsubscribe();
       unsubscribeAction();
+      formatter?.remove();
       if (retryTimer !== undefined) timers.clearTimeout(retryTimer);
       wake?.();
       client?.close();

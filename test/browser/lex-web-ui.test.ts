@@ -269,3 +269,61 @@ it('streams into the iframe build: the same lines in index.html reach the app in
   expectStreamedThenReplaced(summary);
   expect(chat.pageErrors).toEqual([]);
 }, 120_000);
+
+it('shows the streamed answer formatted while it streams, as Lex Web UI renders its markdown, then Lex’s message', async () => {
+  // Prepare: an answer with bold, inline code, lists and a code block
+  const chat = await openChat(`${BASE}index.html`);
+  const bots = () => chat.frame.locator('.message-bubble.message-bubble-row-bot').count();
+  const botsBefore = await bots();
+  const streamed: string[] = [];
+  let shot = false;
+
+  // Act: ask as a user does and read the typing bubble until Lex's answer shows
+  await chat.frame.fill('[data-testid="lwu-input"]', 'Explain how the session table works');
+  await chat.frame.click('[data-testid="lwu-send"]');
+  const deadline = Date.now() + 90_000;
+  while ((await bots()) === botsBefore) {
+    if (Date.now() > deadline) throw new Error('no Lex answer within 90 s');
+    const view = await chat.frame.evaluate(() => {
+      const formatted = document.querySelector('.messsge-loading [data-qna-streaming]');
+      const bubble = document.querySelector<HTMLElement>(
+        '.messsge-loading .message-bubble:not([data-qna-streaming])',
+      );
+      return {
+        html: formatted?.innerHTML ?? '',
+        plainHidden: bubble ? getComputedStyle(bubble).display === 'none' : true,
+      };
+    });
+    if (view.html) {
+      streamed.push(view.html);
+      expect(view.plainHidden).toBe(true);
+    }
+    if (!shot && /<li>/.test(view.html)) {
+      await screenshot(chat.page, 'lex-web-ui-adapter-formatted-mid-stream');
+      shot = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+
+  // Assess: formatted while streaming (bold, code, list items, a code block appear before Lex answered),
+  // markers hidden, only the subset's elements, and Lex's own message replaces it
+  const seen = streamed.join('\n');
+  expect(streamed.length).toBeGreaterThanOrEqual(5);
+  expect(seen).toMatch(/<strong>The pointer<\/strong>/);
+  expect(seen).toMatch(/<code>connectionId<\/code>/);
+  expect(seen).toMatch(/<ul><li>/);
+  expect(seen).toMatch(/<ol><li>/);
+  expect(seen).toMatch(/<pre><code>const \{ Item \}/);
+  expect(seen).not.toMatch(/\*\*The pointer/);
+  const tags = new Set([...seen.matchAll(/<([a-z0-9]+)/g)].map((match) => match[1]));
+  expect(
+    [...tags].filter(
+      (tag) => !['p', 'strong', 'em', 'code', 'pre', 'a', 'ul', 'ol', 'li', 'br'].includes(String(tag)),
+    ),
+  ).toEqual([]);
+  expect(await chat.frame.locator('[data-qna-streaming]').count()).toBe(0);
+  expect(await chat.frame.locator('.message-bubble.message-bubble-row-bot').last().textContent()).toMatch(
+    /session table/,
+  );
+  expect(chat.pageErrors).toEqual([]);
+}, 150_000);
