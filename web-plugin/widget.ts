@@ -39,7 +39,7 @@
  */
 import type { StatusFrame } from '../functions/protocol/frames';
 import type { StreamingClient } from './client';
-import { renderMarkdown } from './markdown';
+import { renderMarkdown, StreamingMarkdown } from './markdown';
 import { type FrameScheduler, TextReveal } from './reveal';
 
 export interface ChatWidgetLabels {
@@ -72,12 +72,6 @@ export const DEFAULT_LABELS: ChatWidgetLabels = {
   interrupted: 'The live answer was interrupted.',
 };
 
-/** Renders markdown that grows (web-plugin/markdown.ts's StreamingMarkdown has this shape). */
-export interface StreamingMarkdownView {
-  update(text: string): void;
-  finish(text?: string): void;
-}
-
 export interface ChatWidgetOptions {
   /** Element the widget is appended to. */
   container: Element;
@@ -97,8 +91,6 @@ export interface ChatWidgetOptions {
   reveal?: 'smooth' | 'instant';
   /** @default requestAnimationFrame / cancelAnimationFrame of the container's window */
   frames?: FrameScheduler;
-  /** Renders the streamed markdown into `target`. @default re-renders with renderMarkdown */
-  streamingMarkdown?: (target: Element, doc: Document) => StreamingMarkdownView;
 }
 
 export interface ChatWidget {
@@ -114,7 +106,7 @@ interface Exchange {
   question: string;
   answer: HTMLElement;
   streamed: HTMLElement;
-  markdown: StreamingMarkdownView;
+  markdown: StreamingMarkdown;
   reveal: TextReveal;
   status: HTMLElement;
   statusText: HTMLElement;
@@ -138,22 +130,6 @@ interface Exchange {
 const NEAR_BOTTOM_PX = 48;
 /** Announcements kept in the live region (older ones are removed; they were read). */
 const ANNOUNCEMENTS_KEPT = 4;
-
-/** Re-renders the whole text each time: the fallback when no StreamingMarkdown is passed. */
-function wholeMarkdown(target: Element, doc: Document): StreamingMarkdownView {
-  let last: string | undefined;
-  return {
-    update(text) {
-      if (text === last) return;
-      last = text;
-      target.replaceChildren();
-      renderMarkdown(target, text, doc);
-    },
-    finish(text) {
-      this.update(text ?? last ?? '');
-    },
-  };
-}
 
 /** Markdown as a screen reader should say it: no fences, markers or link targets. */
 export function speakable(markdown: string): string {
@@ -188,7 +164,6 @@ export function createChatWidget(options: ChatWidgetOptions): ChatWidget {
   const reducedMotion = view?.matchMedia?.('(prefers-reduced-motion: reduce)');
   const instant = () =>
     options.reveal === 'instant' || reducedMotion?.matches === true || doc.visibilityState === 'hidden';
-  const markdownFor = options.streamingMarkdown ?? wholeMarkdown;
   const make = <K extends keyof HTMLElementTagNameMap>(
     tag: K,
     testId?: string,
@@ -366,7 +341,7 @@ export function createChatWidget(options: ChatWidgetOptions): ChatWidget {
       question: trimmed,
       answer,
       streamed,
-      markdown: markdownFor(streamed, doc),
+      markdown: new StreamingMarkdown(streamed, doc),
       reveal: new TextReveal({
         onReveal: (visible) => onReveal(exchange, visible),
         frames,
