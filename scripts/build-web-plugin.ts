@@ -21,9 +21,12 @@ import { type BuildOptions, build } from 'esbuild';
 
 /**
  * Was 20 KB until the plugin took on the Lex RecognizeText helper (+0.75 KB gzip) next to the typed
- * connection errors (+0.7 KB): both deliberate, measured, and the reason for the 1 KB more.
+ * connection errors (+0.7 KB): both deliberate, measured, and the reason for the 1 KB more. 21 -> 25
+ * KB for issue 11's widget (script-tag bundle 21,044 -> 24,349 B): it now pulls in the streaming
+ * markdown renderer (StreamingMarkdown) and the smooth reveal (web-plugin/reveal.ts, 1,287 B gzip
+ * on its own), and gained the status line, Retry and the sentence announcer.
  */
-export const GZIP_BUDGET_BYTES = 21 * 1024;
+export const GZIP_BUDGET_BYTES = 25 * 1024;
 /** The widget's stylesheet has its own, smaller budget (about 1 KB today). */
 export const STYLESHEET_GZIP_BUDGET_BYTES = 2 * 1024;
 /** The AI SDK transport's own budget (about 1.5 KB today): a page that does not use it never loads it. */
