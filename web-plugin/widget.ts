@@ -270,7 +270,9 @@ export function createChatWidget(options: ChatWidgetOptions): ChatWidget {
       const exchange = current;
       if (!exchange || exchange.cancelled || exchange.ended || !exchange.shown) return;
       exchange.interrupted = true;
+      // What arrived shows; text a new socket may catch up on is left to the final answer.
       exchange.reveal.flush();
+      exchange.reveal.stop();
       finishStream(exchange, 'interrupted');
     }),
     // Status frames (json protocol): the typing indicator's text.

@@ -82,6 +82,15 @@ it('formats a long markdown answer while it streams: a code block and a list bef
   // Prepare
   const { page, pageErrors } = await openDemo();
   let midStream: string | undefined;
+  // Everything the live region gets (it keeps only its latest lines).
+  await page.evaluate(() => {
+    const heard: string[] = [];
+    (window as unknown as { __heard: string[] }).__heard = heard;
+    const announcer = document.querySelector('[data-testid="qs-announcer"]') as HTMLElement;
+    new MutationObserver((records) => {
+      for (const record of records) for (const node of record.addedNodes) heard.push(node.textContent ?? '');
+    }).observe(announcer, { childList: true });
+  });
 
   // Act
   await ask(page, HOOK_QUESTION);
@@ -114,6 +123,13 @@ it('formats a long markdown answer while it streams: a code block and a list bef
     (elements) => elements[elements.length - 1]?.innerHTML,
   );
   expect(streamedHtml).toBe(finalHtml);
+  // Screen readers got the answer in sentences and lines, as words without markdown markers
+  const heard = await page.evaluate(() => (window as unknown as { __heard: string[] }).__heard);
+  const words = final.finalText.split(/\s+/).length;
+  expect(heard.length).toBeGreaterThan(10);
+  expect(heard.length).toBeLessThan(words / 4);
+  expect(heard.join(' ')).not.toMatch(/```|\*\*/);
+  expect(heard.join(' ')).toContain('A streaming QnABot hook is an ordinary Lambda hook');
   expect(pageErrors).toEqual([]);
 }, 60_000);
 
@@ -221,5 +237,32 @@ it('shows the status line before the first words: thinking, then still working w
   expect(before).toContain(STATUS_MESSAGES.working);
   // … and it is hidden once the words show
   expect(afterText.shown).toBe(false);
+  expect(pageErrors).toEqual([]);
+}, 60_000);
+
+it('marks an answer whose socket dropped mid-answer as interrupted and offers Retry', async () => {
+  // Prepare
+  const others = new Set(stack.gateway.connectionIds());
+  const { page, pageErrors } = await openDemo();
+  const own = stack.gateway.connectionIds().filter((id) => !others.has(id));
+  await ask(page, HOOK_QUESTION);
+  await sampleUntil(
+    () => readAnswer(page),
+    (view) => view.streamed.length > 40,
+  );
+
+  // Act: the gateway drops the page's socket while the answer streams
+  for (const id of own) stack.gateway.closeConnection(id);
+  const views = await sampleUntil(
+    () => readAnswer(page),
+    (view) => view.finalShown,
+    { timeoutMs: 40_000 },
+  );
+
+  // Assess: the streamed text said it was cut; Lex's answer came, and Retry is there to ask again
+  expect(own).toHaveLength(1);
+  expect(views.map((view) => view.streamedState)).toContain('interrupted');
+  expect(views[views.length - 1]?.finalState).toBe('ok');
+  expect(await page.isVisible('[data-testid="qs-retry-button"]')).toBe(true);
   expect(pageErrors).toEqual([]);
 }, 60_000);
