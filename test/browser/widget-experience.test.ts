@@ -222,8 +222,14 @@ it('shows the status line before the first words: thinking, then still working w
 
   // Act
   await ask(page, SHORT_QUESTION);
+  let shot: string | undefined;
   const seen = await sampleUntil(
-    async () => ({ status: await readStatus(page), streamed: (await readAnswer(page)).streamed }),
+    async () => {
+      const status = await readStatus(page);
+      if (!shot && status.text === STATUS_MESSAGES.working)
+        shot = await screenshot(page, 'widget-status-working');
+      return { status, streamed: (await readAnswer(page)).streamed };
+    },
     (view) => view.streamed.length > 0,
     { timeoutMs: 20_000, intervalMs: 30 },
   );
