@@ -4,6 +4,7 @@
  */
 
 import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
+import { GZIP_BUDGET_BYTES } from '../../scripts/build-web-plugin';
 import { STOPPED_NOTE } from '../../functions/streaming/pipeline/answer-notes';
 import {
   answerText,
@@ -63,10 +64,10 @@ it('serves the demo page, its script, the widget and page stylesheets, and the s
   expect(statusPage).toContain(stack.endpoints.credentials.secretAccessKey);
 });
 
-it('keeps the demo script small (gzip under 24 KB: the plugin, the SigV4 signer and SHA-256)', () => {
-  // Assess
+it('keeps the demo script within the plugin script budget (the widget, the client, the SigV4 signer and SHA-256)', () => {
+  // Assess: the demo bundles the widget and its Cognito/Lex calls, without the Lex Web UI adapter
   expect(stack.demo?.gzipBytes).toBeGreaterThan(1000);
-  expect(stack.demo?.gzipBytes).toBeLessThan(24 * 1024);
+  expect(stack.demo?.gzipBytes).toBeLessThanOrEqual(GZIP_BUDGET_BYTES);
 });
 
 it('gets a Cognito identity and credentials and asks Lex with a SigV4-signed fetch', async () => {

@@ -280,6 +280,7 @@ describe('$default', () => {
       seq: 0,
       code: 'UnknownAction',
       message: expect.stringContaining('action "dance"'),
+      retryable: false,
     });
   });
 

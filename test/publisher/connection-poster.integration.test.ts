@@ -147,7 +147,7 @@ describe('a tab whose posts are refused for good', () => {
       // Assess: exactly one refused post, none after it; the refused tab keeps what it had
       expect(posts).toHaveLength(1);
       expect(refused.text()).toBe('first ');
-      expect(types(refused.frames())).toEqual(['start', 'delta']);
+      expect(types(refused.frames())).toEqual(['start', 'status', 'delta']);
       expect(healthy.text()).toBe('first second third');
       expectGapFree(healthy.frames());
       expect(result.text).toBe('first second third');
