@@ -112,6 +112,8 @@ async function replyError(
     code: string;
     message: string;
     turnId?: string;
+    /** Whether asking again can help (a refusal by the ask limits: later, yes). @default false */
+    retryable?: boolean;
     /** More fields of the json error frame (e.g. `retryAfterMs`). */
     extra?: Record<string, unknown>;
   },
@@ -119,7 +121,7 @@ async function replyError(
   const data =
     reply.protocol === 'json'
       ? JSON.stringify({
-          ...standaloneErrorFrame(reply.code, reply.message),
+          ...standaloneErrorFrame(reply.code, reply.message, reply.retryable),
           turnId: reply.turnId ?? '',
           ...reply.extra,
         })
@@ -228,6 +230,9 @@ export async function answerDirectAsk(
       protocol: record.protocol,
       code: admission.code,
       message: admission.message,
+      // Busy: once the running answer ends; RateLimited: after retryAfterMs. Either way asking the
+      // same question again helps, so the widget and the AI SDK transport offer Retry.
+      retryable: true,
       ...(request.turnId ? { turnId: request.turnId } : {}),
       ...(admission.code === 'RateLimited' ? { extra: { retryAfterMs: admission.retryAfterMs } } : {}),
     });

@@ -190,6 +190,7 @@ it('a second question while the session’s answer runs gets Busy on the asking 
     code: 'Busy',
     turnId: 'turn-2',
     message: expect.stringContaining('send {"action":"cancel"} first'),
+    retryable: true,
   });
   expect(model.calls()).toBe(1);
   expect(answered).toMatchObject({ status: 'answered' });
@@ -227,6 +228,7 @@ it('past the questions per minute of an identity, RateLimited says when to ask a
   expect(frame).toMatchObject({
     code: 'RateLimited',
     message: expect.stringMatching(/at most 2 a minute; ask again in \d+ s/),
+    retryable: true,
   });
   expect(frame.retryAfterMs).toBeGreaterThan(55_000);
   expect(frame.retryAfterMs).toBeLessThanOrEqual(60_000);
