@@ -76,11 +76,13 @@ export const CORE_MODULES: Readonly<Record<string, CoreModule>> = {
   markdown: {
     file: 'web-plugin/markdown.ts',
     // markdown-timing.test.ts (wall clock, seconds per run) is left out: markdown-linear.test.ts
-    // judges the same linearity exactly, by the characters searched.
+    // judges the same linearity exactly, by the characters searched. markdown-stream.test.ts judges
+    // StreamingMarkdown (the widget's rendering while an answer streams).
     tests: [
       'test/web-plugin/markdown.test.ts',
       'test/web-plugin/markdown-dom.test.ts',
       'test/web-plugin/markdown-linear.test.ts',
+      'test/web-plugin/markdown-stream.test.ts',
     ],
   },
 };

@@ -319,7 +319,7 @@ async function runMode(
   let summary: BubbleSummary;
   for (;;) {
     const log = (await page.evaluate(() => window.__qsBubbleLog ?? [])) as BubbleLogEntry[];
-    summary = summarizeBubble(log, { answer: lexAnswer || undefined });
+    summary = summarizeBubble(log, { answer: comparedAnswer(mode, lexAnswer) });
     const streamed = summary.progressive[summary.progressive.length - 1] ?? '';
     if (screenshots.length === 0 && summary.finalMs === undefined && streamed.length > 400) {
       const file = name('mid-stream');
@@ -335,9 +335,18 @@ async function runMode(
   await page.screenshot({ path: finalFile });
   screenshots.push(finalFile);
   const log = (await page.evaluate(() => window.__qsBubbleLog ?? [])) as BubbleLogEntry[];
-  summary = summarizeBubble(log, { answer: lexAnswer });
+  summary = summarizeBubble(log, { answer: comparedAnswer(mode, lexAnswer) });
   await context.close();
   return { mode, summary, lexSessionId, lexAnswer, sockets, screenshots, consoleErrors };
+}
+
+/**
+ * What the streamed text is compared with: stock Lex Web UI's bubble shows the streamed markdown
+ * source, so Lex's answer as returned; the adapter renders it as it streams (formatStreamedText),
+ * list markers and fences gone as in Lex Web UI's rendered message, so that message.
+ */
+function comparedAnswer(mode: Mode, lexAnswer: string): string | undefined {
+  return mode === 'stock' && lexAnswer ? lexAnswer : undefined;
 }
 
 function report(results: RunResult[], options: Options, endpoints: LocalEndpoints): string {
