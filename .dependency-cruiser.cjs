@@ -54,7 +54,9 @@ module.exports = {
       name: 'not-to-unresolvable',
       severity: 'error',
       from: {},
-      to: { couldNotResolve: true },
+      // dist/ is generated (npm run build:lib): cli/bin.js falls back to it only in the installed
+      // package, so a fresh clone's lint must not need it.
+      to: { couldNotResolve: true, pathNot: '^\\.\\./dist/' },
     },
   ],
   options: {

@@ -4,8 +4,8 @@
  */
 
 import { type LocalStack, startLocalStack } from '../../cli/local-stack/stack';
-import { GZIP_BUDGET_BYTES } from '../../scripts/build-web-plugin';
 import { STOPPED_NOTE } from '../../functions/streaming/pipeline/answer-notes';
+import { GZIP_BUDGET_BYTES } from '../../scripts/build-web-plugin';
 import {
   answerText,
   cachedCredentials,
