@@ -19,7 +19,13 @@ export {
   resolveModelSettings,
 } from './integrations/answer-flows';
 export type { LexV2Request } from './integrations/lex-v2';
-export { EMPTY_ANSWER_MESSAGE, lexV2CloseResponse, readLexV2Event } from './integrations/lex-v2';
+export {
+  APP_CONTEXT_ATTRIBUTE,
+  EMPTY_ANSWER_MESSAGE,
+  type LexV2CloseOptions,
+  lexV2CloseResponse,
+  readLexV2Event,
+} from './integrations/lex-v2';
 export type { QnabotHookEvent, QnabotHookRequest } from './integrations/qnabot';
 export { applyAnswerToQnabotEvent, readQnabotHookEvent } from './integrations/qnabot';
 export {

@@ -123,14 +123,48 @@ describe('Lex V2 helpers', () => {
       sessionAttributes: { a: '1' },
       intentName: 'FallbackIntent',
     });
-    expect(lexV2CloseResponse(event, 'The answer')).toEqual({
+    expect(lexV2CloseResponse(event, 'The **answer**')).toEqual({
       sessionState: {
-        sessionAttributes: { a: '1' },
+        sessionAttributes: {
+          a: '1',
+          appContext: JSON.stringify({ altMessages: { markdown: 'The **answer**' } }),
+        },
         dialogAction: { type: 'Close' },
         intent: { name: 'FallbackIntent', state: 'Fulfilled', slots: {} },
       },
-      messages: [{ contentType: 'PlainText', content: 'The answer' }],
+      messages: [{ contentType: 'PlainText', content: 'The **answer**' }],
     });
+  });
+
+  it('gives Lex Web UI the answer as markdown in appContext, keeping what the session had there', () => {
+    // Prepare: a session whose appContext carries other fields (QnABot's responseCard, an html alt)
+    const attributes = {
+      a: '1',
+      appContext: JSON.stringify({ responseCard: { title: 'card' }, altMessages: { html: '<b>old</b>' } }),
+    };
+
+    // Act
+    const response = lexV2CloseResponse(event, '- one\n- two', attributes);
+
+    // Assess: what Lex Web UI's postTextMessage parses into the message's alts
+    const appContext = JSON.parse(response.sessionState.sessionAttributes?.appContext ?? '{}');
+    expect(appContext).toEqual({
+      responseCard: { title: 'card' },
+      altMessages: { html: '<b>old</b>', markdown: '- one\n- two' },
+    });
+    expect(response.sessionState.sessionAttributes?.a).toBe('1');
+  });
+
+  it('leaves an appContext that is not a JSON object as it was, and adds none when asked not to', () => {
+    // Act
+    const broken = lexV2CloseResponse(event, 'x', { appContext: 'not json' });
+    const list = lexV2CloseResponse(event, 'x', { appContext: '[1]' });
+    const off = lexV2CloseResponse(event, 'x', { a: '1' }, { markdownAlternative: false });
+
+    // Assess
+    expect(broken.sessionState.sessionAttributes).toEqual({ appContext: 'not json' });
+    expect(list.sessionState.sessionAttributes).toEqual({ appContext: '[1]' });
+    expect(off.sessionState.sessionAttributes).toEqual({ a: '1' });
   });
 
   it('never returns an empty message (Lex refuses it)', () => {

@@ -1,6 +1,7 @@
 /**
  * Helpers for a plain Lex V2 fulfillment Lambda: what to answer (session id, input transcript) and
- * the `Close` response that carries the final answer back through Lex.
+ * the `Close` response that carries the final answer back through Lex (with its markdown
+ * alternative for Lex Web UI).
  */
 import type { LexV2Event, LexV2Result } from 'aws-lambda';
 import { StreamingError } from '../errors';
@@ -38,16 +39,64 @@ export function readLexV2Event(event: LexV2Event): LexV2Request {
 /** Lex refuses an empty message; this one stands in for an empty answer. */
 export const EMPTY_ANSWER_MESSAGE = 'Sorry, I do not have an answer to that.';
 
-/** A `Close` response that fulfils the intent with `message` (PlainText). */
+/** The session attribute Lex Web UI reads a message's alternatives from (QnABot sets it too). */
+export const APP_CONTEXT_ATTRIBUTE = 'appContext';
+
+/**
+ * `appContext` (a JSON string) with `altMessages.markdown` set to `markdown`, other fields kept.
+ * Lex Web UI renders a bot message's `alts.markdown` with `marked` (lex-web-ui/src/store/actions.js
+ * reads `JSON.parse(response.sessionAttributes.appContext).altMessages`, components/MessageText.vue
+ * renders it, v0.24.1), as it does for QnABot's answers; without it the final answer shows as plain
+ * text while the adapter showed it formatted. An appContext that is not a JSON object is left as it
+ * is (undefined is returned), so nothing of it is lost.
+ */
+function appContextWithMarkdown(appContext: string | undefined, markdown: string): string | undefined {
+  let parsed: unknown = {};
+  if (appContext !== undefined && appContext !== '') {
+    try {
+      parsed = JSON.parse(appContext);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const context = parsed as Record<string, unknown>;
+  const alts = context.altMessages;
+  const altMessages = alts && typeof alts === 'object' && !Array.isArray(alts) ? alts : {};
+  return JSON.stringify({ ...context, altMessages: { ...altMessages, markdown } });
+}
+
+export interface LexV2CloseOptions {
+  /**
+   * Also put the answer in the `appContext` session attribute's `altMessages.markdown`, so Lex Web
+   * UI renders its markdown, as it renders QnABot's answers and as the adapter shows the text while
+   * it streams. @default true
+   */
+  markdownAlternative?: boolean;
+}
+
+/**
+ * A `Close` response that fulfils the intent with `message` (PlainText), and by default the same
+ * text as the markdown alternative Lex Web UI renders (see {@link LexV2CloseOptions}).
+ */
 export function lexV2CloseResponse(
   event: LexV2Event,
   message: string,
   sessionAttributes: Record<string, string> = event.sessionState?.sessionAttributes ?? {},
+  options: LexV2CloseOptions = {},
 ): LexV2Result {
   const intent = event.sessionState?.intent;
+  const content = message.trim() ? message : EMPTY_ANSWER_MESSAGE;
+  const appContext =
+    options.markdownAlternative === false
+      ? undefined
+      : appContextWithMarkdown(sessionAttributes[APP_CONTEXT_ATTRIBUTE], content);
   return {
     sessionState: {
-      sessionAttributes,
+      sessionAttributes:
+        appContext === undefined
+          ? sessionAttributes
+          : { ...sessionAttributes, [APP_CONTEXT_ATTRIBUTE]: appContext },
       dialogAction: { type: 'Close' },
       intent: {
         name: intent?.name,
@@ -55,6 +104,6 @@ export function lexV2CloseResponse(
         ...(intent?.slots ? { slots: intent.slots } : {}),
       },
     },
-    messages: [{ contentType: 'PlainText', content: message.trim() ? message : EMPTY_ANSWER_MESSAGE }],
+    messages: [{ contentType: 'PlainText', content }],
   };
 }
