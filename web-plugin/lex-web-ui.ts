@@ -113,6 +113,8 @@ export interface LexWebUiState {
       streamingDynamoDbTable?: string;
       region?: string;
     };
+    /** Lex Web UI renders a message's markdown alternative only when this is true (its default). */
+    ui?: { AllowSuperDangerousHTMLInMessage?: boolean };
   };
   lex: { sessionAttributes: Record<string, unknown>; isProcessing?: boolean; sessionId?: string };
   streaming?: { wsMessagesString?: string; isStartingTypingWsMessages?: boolean };
@@ -152,7 +154,11 @@ export interface LexWebUiAdapterOptions {
   credentialsRetryMs?: number;
   /**
    * Show the streamed text formatted (markdown, as Lex Web UI shows the final answer) instead of
-   * as plain text in the typing bubble; see `formattedBubble`. @default true
+   * as plain text in the typing bubble; see `formattedBubble`. Lex Web UI renders the final answer's
+   * markdown when the answer carries it (QnABot's appContext.altMessages.markdown, which
+   * applyAnswerToQnabotEvent and lexV2CloseResponse set) and `ui.AllowSuperDangerousHTMLInMessage`
+   * is true (its default); when that setting is false the streamed text stays plain, as the final
+   * answer will be. Set false for a bot whose answers carry no markdown alternative. @default true
    */
   formatStreamedText?: boolean;
   /** Where the typing bubble is. @default globalThis.document (none: the bubble stays plain text) */
@@ -396,7 +402,10 @@ export function attachToLexWebUi(
       formatQueued = true;
       queueMicrotask(() => {
         formatQueued = false;
-        if (inFlight && !detached) formatter.show(shown);
+        if (!inFlight || detached) return;
+        // Lex Web UI shows the final answer plain then, so the streamed text stays plain too.
+        if (store.state.config.ui?.AllowSuperDangerousHTMLInMessage === false) formatter.remove();
+        else formatter.show(shown);
       });
     }
   };

@@ -327,3 +327,43 @@ it('shows the streamed answer formatted while it streams, as Lex Web UI renders 
   );
   expect(chat.pageErrors).toEqual([]);
 }, 150_000);
+
+it('keeps the streamed answer plain where Lex Web UI shows answers plain (ui.AllowSuperDangerousHTMLInMessage false)', async () => {
+  // Prepare: a deployment whose config turns Lex Web UI's markdown rendering off (its mergeConfig)
+  const chat = await openChat(`${BASE}index.html`);
+  await chat.frame.evaluate(() => {
+    const mount = document.getElementById('lex-web-ui-fullpage') as unknown as {
+      __vue_app__: {
+        config: { globalProperties: { $store: { commit(type: string, payload: unknown): void } } };
+      };
+    };
+    mount.__vue_app__.config.globalProperties.$store.commit('mergeConfig', {
+      ui: { AllowSuperDangerousHTMLInMessage: false },
+    });
+  });
+  const bots = () => chat.frame.locator('.message-bubble.message-bubble-row-bot').count();
+  const botsBefore = await bots();
+  const plain: string[] = [];
+  let formattedSeen = 0;
+
+  // Act
+  await chat.frame.fill('[data-testid="lwu-input"]', 'Explain how the session table works');
+  await chat.frame.click('[data-testid="lwu-send"]');
+  const deadline = Date.now() + 90_000;
+  while ((await bots()) === botsBefore) {
+    if (Date.now() > deadline) throw new Error('no Lex answer within 90 s');
+    const view = await chat.frame.evaluate(() => ({
+      formatted: document.querySelectorAll('[data-qna-streaming]').length,
+      bubble: document.querySelector('.messsge-loading .message-bubble')?.textContent ?? '',
+    }));
+    formattedSeen += view.formatted;
+    if (view.bubble) plain.push(view.bubble);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+
+  // Assess: the bubble showed the streamed markdown source as text, never a formatted copy
+  expect(formattedSeen).toBe(0);
+  expect(plain.length).toBeGreaterThanOrEqual(5);
+  expect(plain.join('\n')).toMatch(/\*\*The pointer\*\*/);
+  expect(chat.pageErrors).toEqual([]);
+}, 150_000);
