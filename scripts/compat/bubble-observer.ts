@@ -16,7 +16,10 @@ export interface BubbleLogEntry {
   bubble: string | null;
   /** Number of bot messages shown. */
   bots: number;
-  /** Text of the last bot message. */
+  /**
+   * Text of the last bot message as read: its `.message-text` (MessageText.vue) without the
+   * visually hidden `.sr-only` "bot says: " and outside the status icon's ligature ("done").
+   */
   lastBot: string;
   /** A mark the driver set (`window.__qsMark(name)`), e.g. 'asked'. */
   mark?: string;
@@ -37,13 +40,19 @@ export const BUBBLE_OBSERVER_SCRIPT = `(() => {
   const log = [];
   window.__qsBubbleLog = log;
   const text = (element) => (element ? (element.textContent || '').replace(/\\s+/g, ' ').trim() : null);
+  const botText = (bot) => {
+    if (!bot) return '';
+    const copy = (bot.querySelector('.message-text') || bot).cloneNode(true);
+    for (const hidden of copy.querySelectorAll('.sr-only')) hidden.remove();
+    return text(copy) || '';
+  };
   const read = () => {
     const bubbles = document.querySelectorAll('.messsge-loading .message-bubble');
     const bots = document.querySelectorAll('.message-bubble.message-bubble-row-bot');
     return {
       bubble: text(bubbles[bubbles.length - 1]),
       bots: bots.length,
-      lastBot: text(bots[bots.length - 1]) || '',
+      lastBot: botText(bots[bots.length - 1]),
     };
   };
   let last = '';
@@ -116,13 +125,16 @@ export function summarizeBubble(log: BubbleLogEntry[], options: SummarizeOptions
     .split(' ')
     .slice(-(options.lastWords ?? 3))
     .join(' ');
+  // Compared without whitespace: blocks rendered as DOM (the adapter's formatted text) have no text
+  // between them where marked's HTML has a newline, so their textContent differs only there.
+  const compact = (text: string) => readable(text).replace(/ /g, '');
   return {
     firstWordsMs: firstShown ? Math.round(firstShown.t - asked.t) : undefined,
     finalMs: finalEntry ? Math.round(finalEntry.t - asked.t) : undefined,
     progressive,
     finalText,
-    lastWordsShown: answer !== '' && lastStreamed.endsWith(tail),
-    allPrefixesOfFinal: progressive.every((text) => answer.startsWith(readable(text))),
+    lastWordsShown: answer !== '' && compact(lastStreamed).endsWith(compact(tail)),
+    allPrefixesOfFinal: progressive.every((text) => compact(answer).startsWith(compact(text))),
     streamedChars: lastStreamed.length,
     answerChars: answer.length,
   };
