@@ -102,10 +102,11 @@ async function buildCli(outdir: string): Promise<void> {
   }
 }
 
-async function buildBrowserModule(outdir: string): Promise<void> {
-  await build({
-    entryPoints: [path.join(ROOT, 'web-plugin', 'index.ts')],
-    outfile: path.join(outdir, 'web-plugin', 'index.mjs'),
+/** One ES module of the browser plugin for bundlers: its dependencies stay imports. */
+function browserModule(entry: string, outfile: string, plugins: Plugin[] = []): Promise<unknown> {
+  return build({
+    entryPoints: [path.join(ROOT, 'web-plugin', entry)],
+    outfile,
     bundle: true,
     platform: 'browser',
     target: 'es2020',
@@ -113,30 +114,24 @@ async function buildBrowserModule(outdir: string): Promise<void> {
     packages: 'external',
     legalComments: 'none',
     logLevel: 'warning',
+    plugins,
   });
+}
+
+async function buildBrowserModule(outdir: string): Promise<void> {
+  await browserModule('index.ts', path.join(outdir, 'web-plugin', 'index.mjs'));
 }
 
 /** `qna-streaming/web-plugin/ai-sdk` for bundlers; its one runtime import of the plugin is index.mjs. */
 async function buildAiSdkModule(outdir: string): Promise<void> {
-  await build({
-    entryPoints: [path.join(ROOT, 'web-plugin', 'ai-sdk-transport.ts')],
-    outfile: path.join(outdir, 'web-plugin', 'ai-sdk-transport.mjs'),
-    bundle: true,
-    platform: 'browser',
-    target: 'es2020',
-    format: 'esm',
-    packages: 'external',
-    legalComments: 'none',
-    logLevel: 'warning',
-    plugins: [
-      {
-        name: 'plugin-module',
-        setup(builder) {
-          builder.onResolve({ filter: /^\.\/errors$/ }, () => ({ path: './index.mjs', external: true }));
-        },
+  await browserModule('ai-sdk-transport.ts', path.join(outdir, 'web-plugin', 'ai-sdk-transport.mjs'), [
+    {
+      name: 'plugin-module',
+      setup(builder) {
+        builder.onResolve({ filter: /^\.\/errors$/ }, () => ({ path: './index.mjs', external: true }));
       },
-    ],
-  });
+    },
+  ]);
 }
 
 /** The stylesheets of the plugin (web-plugin/*.css, not the demo's), next to its code. */

@@ -26,7 +26,7 @@ export const CORE_MODULES: Readonly<Record<string, CoreModule>> = {
   },
   'frame-encoder': {
     file: 'functions/streaming/pipeline/frame-encoder.ts',
-    tests: ['test/publisher/frame-encoder.test.ts'],
+    tests: ['test/publisher/frame-encoder.test.ts', 'test/publisher/status-encoding.test.ts'],
   },
   'text-split': {
     file: 'functions/streaming/pipeline/text-split.ts',

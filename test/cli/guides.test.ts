@@ -133,20 +133,23 @@ describe('hook example', () => {
   });
 
   test('type checks under the project settings (strict)', () => {
-    // Prepare
-    const configPath = path.join(ROOT, 'tsconfig.json');
-    const config = ts.readConfigFile(configPath, (name) => ts.sys.readFile(name));
-    const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
     // Act
-    const program = ts.createProgram([file], { ...parsed.options, noEmit: true });
-    const diagnostics = ts.getPreEmitDiagnostics(program);
+    const messages = typeCheck(file);
     // Assess
-    const messages = diagnostics.map((diagnostic) =>
-      ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'),
-    );
     expect(messages).toEqual([]);
   }, 120_000);
 });
+
+/** The type checker's messages for `file` under the project's tsconfig.json (strict), none when it compiles. */
+function typeCheck(file: string): string[] {
+  const configPath = path.join(ROOT, 'tsconfig.json');
+  const config = ts.readConfigFile(configPath, (name) => ts.sys.readFile(name));
+  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
+  const program = ts.createProgram([file], { ...parsed.options, noEmit: true });
+  return ts
+    .getPreEmitDiagnostics(program)
+    .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+}
 
 describe('LangChain.js hook example', () => {
   const file = path.join(DOCS, 'examples', 'langchain-hook.ts');
@@ -165,17 +168,9 @@ describe('LangChain.js hook example', () => {
   });
 
   test('type checks under the project settings (strict), against the installed LangChain packages', () => {
-    // Prepare
-    const configPath = path.join(ROOT, 'tsconfig.json');
-    const config = ts.readConfigFile(configPath, (name) => ts.sys.readFile(name));
-    const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
     // Act
-    const program = ts.createProgram([file], { ...parsed.options, noEmit: true });
-    const diagnostics = ts.getPreEmitDiagnostics(program);
+    const messages = typeCheck(file);
     // Assess
-    const messages = diagnostics.map((diagnostic) =>
-      ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'),
-    );
     expect(messages).toEqual([]);
   }, 120_000);
 });
