@@ -240,6 +240,14 @@ export async function ask(options: AskOptions, io: CliIo, deps: AskDeps = {}): P
         answered = true;
         arm();
       });
+      // Progress (thinking, retrieving, retrying with its wait, still working) goes to stderr while
+      // no text has come; a status is a frame, so a long silent phase does not read as a stall.
+      client.on('status', (frame) => {
+        if (!ours(frame.turnId)) return;
+        answered = true;
+        if (!options.raw && text === '') note(io, frame.message);
+        arm();
+      });
       client.on('delta', (frame) => {
         if (!ours(frame.turnId)) return;
         answered = true;

@@ -90,6 +90,9 @@ describe('ask against the local stack', () => {
     expect(result.stderr).not.toContain('Warning');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/QnABot on AWS is an open source solution/);
+    // The status before the first text is progress on stderr, never part of the answer
+    expect(result.stderr).toMatch(/Thinking/);
+    expect(result.stdout).not.toMatch(/Thinking/);
     // Times of a second or more print as seconds ("1.23 s"), as on a loaded machine.
     const timing = /time to first token: ([\d.]+) (ms|s) \(server: [\d.]+ m?s\)/;
     expect(result.stderr).toMatch(timing);
