@@ -37,7 +37,6 @@
  * | `qs-retry-button`     | Retry: asks the same question again (failed, interrupted or stopped answers) |
  * | `qs-ttft`             | time from the question to the first streamed words on screen ("First words on screen 412 ms after asking" or "No streamed text") |
  */
-import type { StatusFrame } from '../functions/protocol/frames';
 import type { StreamingClient } from './client';
 import { renderMarkdown, StreamingMarkdown } from './markdown';
 import { type FrameScheduler, TextReveal } from './reveal';
@@ -262,7 +261,7 @@ export function createChatWidget(options: ChatWidgetOptions): ChatWidget {
     }),
     options.client.on('error', (error) => {
       // `retryable`: the error frame's word on whether asking again can help (false when absent).
-      if (current && error.code === 'SERVER_ERROR' && (error as { retryable?: boolean }).retryable === true) {
+      if (current && error.code === 'SERVER_ERROR' && error.retryable) {
         current.retryable = true;
       }
     }),
@@ -276,18 +275,15 @@ export function createChatWidget(options: ChatWidgetOptions): ChatWidget {
       finishStream(exchange, 'interrupted');
     }),
     // Status frames (json protocol): the typing indicator's text.
-    (options.client.on as (event: 'status', listener: (frame: StatusFrame) => void) => () => void)(
-      'status',
-      (frame) => {
-        const exchange = current;
-        if (!exchange || exchange.cancelled || exchange.ended) return;
-        // Once text shows, only a silence (working) or a retry brings the indicator back.
-        if (exchange.shown && frame.phase !== 'working' && frame.phase !== 'retrying') return;
-        const follow = nearBottom();
-        showStatus(exchange, frame.message);
-        scrollIfFollowing(follow);
-      },
-    ),
+    options.client.on('status', (frame) => {
+      const exchange = current;
+      if (!exchange || exchange.cancelled || exchange.ended) return;
+      // Once text shows, only a silence (working) or a retry brings the indicator back.
+      if (exchange.shown && frame.phase !== 'working' && frame.phase !== 'retrying') return;
+      const follow = nearBottom();
+      showStatus(exchange, frame.message);
+      scrollIfFollowing(follow);
+    }),
   ];
 
   function onReveal(exchange: Exchange, visible: string): void {
