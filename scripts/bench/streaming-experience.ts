@@ -13,7 +13,13 @@
  *
  *   npx tsx scripts/bench/streaming-experience.ts [--endpoints=build/local/endpoints.json]
  *     [--answer-tokens=2000] [--tokens-per-second=80] [--question="…"] [--rounds=5]
- *     [--chromium=/usr/bin/chromium]
+ *     [--chromium=/usr/bin/chromium] [--first-words-only --web=<demo page URL>]
+ *
+ * --first-words-only asks the short question --rounds times after a warm-up on the demo page at
+ * --web (or the endpoints' page) and prints the time to the first visible words of each: the
+ * widget's own line under the answer, which every version of the demo shows, so an `npm start` of
+ * an older commit (a `git worktree` on other ports) is measured the same way, e.g. before and after
+ * the smooth reveal.
  *
  * Without --endpoints it starts the local stack on run-time ports, with the model set to answer
  * --answer-tokens tokens at --tokens-per-second (the hook guide extended with the next long
@@ -49,6 +55,8 @@ interface Options {
   question: string;
   chromium: string;
   rounds: number;
+  firstWordsOnly: boolean;
+  web?: string;
 }
 
 function parseOptions(args: readonly string[]): Options {
@@ -67,6 +75,8 @@ function parseOptions(args: readonly string[]): Options {
     question: flag('question') ?? DEFAULT_QUESTION,
     chromium: flag('chromium') ?? '/usr/bin/chromium',
     rounds: Math.round(positive('rounds', 5)),
+    firstWordsOnly: args.includes('--first-words-only'),
+    web: flag('web'),
   };
 }
 
@@ -137,6 +147,22 @@ async function runMode(
       result.shortFirstWordsMs.push(await firstWordsOf(page, WARM_UP_QUESTION));
     }
     return result;
+  } finally {
+    await context.close();
+  }
+}
+
+/** The time to the first visible words of `rounds` short answers on the page at `webUrl`, after a warm-up. */
+async function firstWordsRounds(browser: Browser, webUrl: string, rounds: number): Promise<number[]> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(webUrl);
+    await page.waitForSelector('[data-testid="demo-connection"][data-state="open"]', { timeout: 20_000 });
+    await firstWordsOf(page, WARM_UP_QUESTION);
+    const times: number[] = [];
+    for (let round = 0; round < rounds; round += 1) times.push(await firstWordsOf(page, WARM_UP_QUESTION));
+    return times;
   } finally {
     await context.close();
   }
@@ -260,7 +286,9 @@ async function main(): Promise<void> {
   let browser: Browser | undefined;
   try {
     let webUrl: string;
-    if (options.endpoints) {
+    if (options.web) {
+      webUrl = options.web;
+    } else if (options.endpoints) {
       webUrl = (JSON.parse(readFileSync(options.endpoints, 'utf8')) as LocalEndpoints).webUrl;
     } else {
       stack = await startLocalStack({
@@ -273,6 +301,13 @@ async function main(): Promise<void> {
       executablePath: options.chromium,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
     });
+    if (options.firstWordsOnly) {
+      const times = await firstWordsRounds(browser, webUrl, options.rounds);
+      console.log(
+        `first visible words on ${webUrl}: median ${percentile(times, 50)} ms (${times.join(', ')}), ${options.rounds} answers after a warm-up`,
+      );
+      return;
+    }
     const results = [
       await runMode(browser, webUrl, options.question, 'smooth', options.rounds),
       await runMode(browser, webUrl, options.question, 'instant', options.rounds),
