@@ -155,6 +155,22 @@ describe('Lex V2 helpers', () => {
     expect(response.sessionState.sessionAttributes?.a).toBe('1');
   });
 
+  it('leaves the markdown out of an answer too long for Lex’s session attributes; the answer itself is whole', () => {
+    // Prepare: about 12.5 KB of answer, which appContext would carry a second time (escaped)
+    const long = 'A line of a long answer with "quotes".\n'.repeat(320);
+
+    // Act
+    const fitting = lexV2CloseResponse(event, long.slice(0, 4000), { a: '1' });
+    const tooLong = lexV2CloseResponse(event, long, { a: '1' });
+
+    // Assess
+    expect(JSON.parse(fitting.sessionState.sessionAttributes?.appContext ?? '{}').altMessages.markdown).toBe(
+      long.slice(0, 4000),
+    );
+    expect(tooLong.sessionState.sessionAttributes).toEqual({ a: '1' });
+    expect(tooLong.messages).toEqual([{ contentType: 'PlainText', content: long }]);
+  });
+
   it('leaves an appContext that is not a JSON object as it was, and adds none when asked not to', () => {
     // Act
     const broken = lexV2CloseResponse(event, 'x', { appContext: 'not json' });

@@ -43,6 +43,15 @@ export const EMPTY_ANSWER_MESSAGE = 'Sorry, I do not have an answer to that.';
 export const APP_CONTEXT_ATTRIBUTE = 'appContext';
 
 /**
+ * Session attributes a Lambda response may carry: Amazon Lex documents 12 KB of session attributes
+ * within a 25 KB Lambda response (Lex V1 quotas; V2 carries them the same way, and every later
+ * request sends them back). The markdown alternative repeats the answer, so it is left out when
+ * the session attributes would pass this: the answer still arrives (as plain text) instead of Lex
+ * refusing the response.
+ */
+export const MAX_SESSION_ATTRIBUTES_BYTES = 12 * 1024;
+
+/**
  * `appContext` (a JSON string) with `altMessages.markdown` set to `markdown`, other fields kept.
  * Lex Web UI renders a bot message's `alts.markdown` with `marked` (lex-web-ui/src/store/actions.js
  * reads `JSON.parse(response.sessionAttributes.appContext).altMessages`, components/MessageText.vue
@@ -70,7 +79,8 @@ export interface LexV2CloseOptions {
   /**
    * Also put the answer in the `appContext` session attribute's `altMessages.markdown`, so Lex Web
    * UI renders its markdown, as it renders QnABot's answers and as the adapter shows the text while
-   * it streams. @default true
+   * it streams. Left out when the session attributes would exceed MAX_SESSION_ATTRIBUTES_BYTES.
+   * @default true
    */
   markdownAlternative?: boolean;
 }
@@ -91,12 +101,14 @@ export function lexV2CloseResponse(
     options.markdownAlternative === false
       ? undefined
       : appContextWithMarkdown(sessionAttributes[APP_CONTEXT_ATTRIBUTE], content);
+  const withMarkdown =
+    appContext === undefined ? undefined : { ...sessionAttributes, [APP_CONTEXT_ATTRIBUTE]: appContext };
+  const fits =
+    withMarkdown !== undefined &&
+    new TextEncoder().encode(JSON.stringify(withMarkdown)).length <= MAX_SESSION_ATTRIBUTES_BYTES;
   return {
     sessionState: {
-      sessionAttributes:
-        appContext === undefined
-          ? sessionAttributes
-          : { ...sessionAttributes, [APP_CONTEXT_ATTRIBUTE]: appContext },
+      sessionAttributes: fits ? withMarkdown : sessionAttributes,
       dialogAction: { type: 'Close' },
       intent: {
         name: intent?.name,
