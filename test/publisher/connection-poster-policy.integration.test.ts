@@ -342,3 +342,84 @@ describe('queued text', () => {
     expect(subject.connectionId).toBe(target.connectionId);
   });
 });
+
+describe('a publisher that gives no logger or no onGone (both optional)', () => {
+  it('without a logger, a gone tab is still forgotten through onGone and nothing more is posted to it', async () => {
+    // Prepare
+    const target = await tab();
+    const gonePosts: string[] = [];
+    const { poster: subject } = poster(target, {
+      logger: undefined,
+      onGone: (id) => void gonePosts.push(id),
+    });
+    const posts = faultPostsTo(target.connectionId, () => ({ statusCode: 410, errorType: 'GoneException' }));
+
+    // Act
+    subject.enqueue({ kind: 'text', text: 'x' });
+    await subject.idle();
+    subject.enqueue({ kind: 'text', text: 'y' });
+    await subject.idle();
+
+    // Assess
+    expect(subject.state).toBe('gone');
+    expect(gonePosts).toEqual([target.connectionId]);
+    expect(posts).toHaveLength(1);
+  });
+
+  it('without onGone, a gone tab is given up with the one info line and no warning', async () => {
+    // Prepare
+    const target = await tab();
+    const { poster: subject, lines } = poster(target);
+    faultPostsTo(target.connectionId, () => ({ statusCode: 410, errorType: 'GoneException' }));
+
+    // Act
+    subject.enqueue({ kind: 'text', text: 'x' });
+    await subject.idle();
+
+    // Assess
+    expect(subject.state).toBe('gone');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'info', message: 'connection gone; forgetting it' }),
+    ]);
+  });
+
+  it('without a logger, a failing onGone still leaves the tab given up as gone', async () => {
+    // Prepare
+    const target = await tab();
+    const { poster: subject } = poster(target, {
+      logger: undefined,
+      onGone: () => {
+        throw new Error('table down');
+      },
+    });
+    faultPostsTo(target.connectionId, () => ({ statusCode: 410, errorType: 'GoneException' }));
+
+    // Act
+    subject.enqueue({ kind: 'text', text: 'x' });
+    await subject.idle();
+
+    // Assess
+    expect(subject.state).toBe('gone');
+  });
+
+  it('without a logger, a refused post stops the tab: idle resolves and nothing more is posted', async () => {
+    // Prepare
+    const target = await tab();
+    const { poster: subject } = poster(target, { logger: undefined });
+    const posts = faultPostsTo(target.connectionId, () => ({
+      statusCode: 403,
+      errorType: 'ForbiddenException',
+    }));
+
+    // Act
+    subject.enqueue({ kind: 'text', text: 'x' });
+    await expect(subject.idle()).resolves.toBeUndefined();
+    subject.enqueue({ kind: 'text', text: 'y' });
+    await subject.idle();
+
+    // Assess
+    expect(subject.state).toBe('failed');
+    expect(posts).toHaveLength(1);
+    expect(target.messages).toEqual([]);
+  });
+});
