@@ -5,7 +5,12 @@
  * in every later prefix of a well-formed answer, finished blocks are never touched again, `finish`
  * gives renderMarkdown's DOM, and an update costs the growing line, not the answer.
  */
-import { markdownToHtml, renderMarkdown, StreamingMarkdown } from '../../web-plugin/markdown';
+import {
+  markdownToHtml,
+  parseOpenInline,
+  renderMarkdown,
+  StreamingMarkdown,
+} from '../../web-plugin/markdown';
 import { largeAnswer, searchedCharacters, streamedAnswer, words } from './markdown-answers';
 import {
   asElement,
@@ -373,4 +378,12 @@ describe('StreamingMarkdown work', () => {
     expect(problems).toEqual([]);
     expect(parent.contentHtml()).toBe(markdownToHtml(source));
   });
+});
+
+it('a growing line of markers only shows nothing yet, whatever the markers', () => {
+  // Act: what arrives before the first word of an emphasised, coded or linked line
+  const shown = ['*', '**', '_', '`', '[', '***', '**_`[', '][', '**[`'].map((line) => parseOpenInline(line));
+
+  // Assess
+  expect(shown).toEqual(shown.map(() => []));
 });
