@@ -387,3 +387,44 @@ it('a growing line of markers only shows nothing yet, whatever the markers', () 
   // Assess
   expect(shown).toEqual(shown.map(() => []));
 });
+
+it.each([
+  ['an open code span at the start of the line', '`abc', [{ tag: 'code', children: ['abc'] }]],
+  ['an open code span keeps its spaces', 'x ` y', ['x ', { tag: 'code', children: [' y'] }]],
+  ['open bold at the start', '**bo', [{ tag: 'strong', children: ['bo'] }]],
+  ['open bold with underscores', '__bo', [{ tag: 'strong', children: ['bo'] }]],
+  ['open bold after text', 'a **b', ['a ', { tag: 'strong', children: ['b'] }]],
+  ['open italic at the start', '*it', [{ tag: 'em', children: ['it'] }]],
+  ['open italic with an underscore at the start', '_it', [{ tag: 'em', children: ['it'] }]],
+  ['open italic with an underscore after a space', 'a _it', ['a ', { tag: 'em', children: ['it'] }]],
+  ['an underscore inside a word is no italic', 'snake_ca', ['snake_ca']],
+  ['an underscore inside a word before a link text', 'a_b [c', ['a_b ', 'c']],
+  ['a star before a space is no italic', 'a * b', ['a * b']],
+  ['a trailing marker waits', 'a *', ['a ']],
+  [
+    'italic inside open bold',
+    '**b *i',
+    [{ tag: 'strong', children: ['b ', { tag: 'em', children: ['i'] }] }],
+  ],
+  ['italic inside open italic', '*a _b', [{ tag: 'em', children: ['a ', { tag: 'em', children: ['b'] }] }]],
+  ['a link text whose target is arriving', '[x](ht', ['x']],
+  ['a link text whose target cannot be http', '[x](java', [{ tag: 'em', children: ['x'] }]],
+  ['the last link text after a closed bracket pair', '[x] and [y](htt', ['[x] and ', 'y']],
+  ['an open link text', 'see [te', ['see ', 'te']],
+  ['an open link text at the start', '[te', ['te']],
+  ['open link texts one in another', '[a [b', ['a ', 'b']],
+  [
+    'a finished link, then an open link text',
+    'x [a](h) [b',
+    ['x ', { tag: 'em', children: ['a'] }, ' ', 'b'],
+  ],
+  ['a link text inside open bold', '**a [b](ht', [{ tag: 'strong', children: ['a ', 'b'] }]],
+  ['brackets inside an open code span are code', '`a [b](ht', [{ tag: 'code', children: ['a [b](ht'] }]],
+  ['bold inside a link text', '[**b**](ht', [{ tag: 'strong', children: ['b'] }]],
+])('a growing line, %s, shows in the form it takes once closed', (_name, line, expected) => {
+  // Act
+  const shown = parseOpenInline(line);
+
+  // Assess
+  expect(shown).toEqual(expected);
+});
