@@ -5,6 +5,7 @@
  */
 import type { LexV2Event, LexV2Result } from 'aws-lambda';
 import { StreamingError } from '../errors';
+import { withMarkdownAlternative } from './qnabot';
 
 export interface LexV2Request {
   sessionId: string;
@@ -69,10 +70,7 @@ function appContextWithMarkdown(appContext: string | undefined, markdown: string
     }
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-  const context = parsed as Record<string, unknown>;
-  const alts = context.altMessages;
-  const altMessages = alts && typeof alts === 'object' && !Array.isArray(alts) ? alts : {};
-  return JSON.stringify({ ...context, altMessages: { ...altMessages, markdown } });
+  return JSON.stringify(withMarkdownAlternative(parsed as Record<string, unknown>, markdown));
 }
 
 export interface LexV2CloseOptions {

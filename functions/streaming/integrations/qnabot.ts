@@ -144,6 +144,18 @@ function asObject(value: unknown): Record<string, unknown> {
 }
 
 /**
+ * `appContext` with `altMessages.markdown` set to `markdown`, its other fields and other
+ * alternatives kept: what Lex Web UI renders as the bot message (QnABot's shape; also used by
+ * lexV2CloseResponse).
+ */
+export function withMarkdownAlternative(
+  appContext: Record<string, unknown>,
+  markdown: string,
+): Record<string, unknown> {
+  return { ...appContext, altMessages: { ...asObject(appContext.altMessages), markdown } };
+}
+
+/**
  * Writes the answer into `res.message` and `res.session.appContext.altMessages.markdown` (keeping any
  * other appContext/altMessages fields) and returns the event, as a hook must.
  */
@@ -154,8 +166,7 @@ export function applyAnswerToQnabotEvent(
   event.res ??= {};
   event.res.session ??= {};
   const appContext = asObject(event.res.session.appContext);
-  const altMessages = asObject(appContext.altMessages);
   event.res.message = result.text;
-  event.res.session.appContext = { ...appContext, altMessages: { ...altMessages, markdown: result.text } };
+  event.res.session.appContext = withMarkdownAlternative(appContext, result.text);
   return event;
 }
