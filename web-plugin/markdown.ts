@@ -400,43 +400,38 @@ export function parseOpenInline(source: string): MarkdownNode[] {
 /**
  * An opener is open when the rest of the text holds no closer for it, so each rule has at most one
  * candidate (its last opener), found with one backward search; links, whose text may hold `[`,
- * take the first `[` at or after the parser's position in the range where one may open.
+ * take the first `[` at or after the parser's position in the range where one may open. A span at
+ * -1 (no such marker, or one that opens nothing) lies before every position, so it is never chosen;
+ * no marker is the text's last character (parseOpenInline holds those back).
  */
 function openInline(text: string): MarkdownNode[] {
-  const spans: OpenSpan[] = [];
   const code = text.lastIndexOf('`');
-  if (code >= 0 && code + 1 < text.length) {
-    spans.push({ index: code, nodes: () => [{ tag: 'code', children: [text.slice(code + 1)] }] });
-  }
-  for (const marker of ['**', '__']) {
-    const at = text.lastIndexOf(marker);
-    if (at >= 0 && at + 2 < text.length) {
-      spans.push({ index: at, nodes: () => [{ tag: 'strong', children: openInline(text.slice(at + 2)) }] });
-    }
-  }
-  for (const marker of ['*', '_']) {
-    const at = text.lastIndexOf(marker);
-    const next = text.charAt(at + 1);
-    if (at >= 0 && next && next !== marker && !/\s/.test(next)) {
-      spans.push({
-        index: at,
+  const spans: OpenSpan[] = [
+    { index: code, nodes: () => [{ tag: 'code', children: [text.slice(code + 1)] }] },
+    ...['**', '__'].map((marker): OpenSpan => {
+      const at = text.lastIndexOf(marker);
+      return { index: at, nodes: () => [{ tag: 'strong', children: openInline(text.slice(at + 2)) }] };
+    }),
+    ...['*', '_'].map((marker): OpenSpan => {
+      const at = text.lastIndexOf(marker);
+      return {
+        // `a * b`: a marker before a space opens nothing.
+        index: /\s/.test(text.charAt(at + 1)) ? -1 : at,
         underscore: marker === '_',
         nodes: () => [{ tag: 'em', children: openInline(text.slice(at + 1)) }],
-      });
-    }
-  }
+      };
+    }),
+  ];
   const close = text.lastIndexOf(']');
-  // `[text](targ`: the text is complete, the target still arriving.
-  const targetOpen = close > 0 && LINK_TARGET_SO_FAR.test(text.slice(close + 1));
-  const textStart = targetOpen ? text.lastIndexOf(']', close - 1) + 1 : close + 1;
-  const linkText = (at: number) => text.slice(at + 1, close);
-  // Each remembers its last search: the parser's position only moves forward.
+  // `[text](targ`: the text is complete (it holds no `]`), the target still arriving.
+  const targetOpen = LINK_TARGET_SO_FAR.test(text.slice(close + 1));
+  const textStart = text.lastIndexOf(']', close - 1) + 1;
+  // The first `[` at or after `from`, text.length if none. Each remembers its last search: the
+  // parser's position only moves forward, so a `[` found is the first one up to it.
   const bracketSearch = () => {
-    let searchedFrom = -1;
     let found = -1;
     return (from: number): number => {
-      if (from < searchedFrom || from > found) {
-        searchedFrom = from;
+      if (from > found) {
         found = text.indexOf('[', from);
         if (found < 0) found = text.length;
       }
@@ -445,22 +440,24 @@ function openInline(text: string): MarkdownNode[] {
   };
   const bracketInText = bracketSearch();
   const bracketAfterText = bracketSearch();
-  const link = (position: number): OpenSpan | undefined => {
-    let at = bracketInText(Math.max(position, textStart));
-    if (targetOpen && at < close - 1) {
-      const children = parseInline(linkText(at));
-      const plain = mayBeHttp(text.slice(close + 2));
-      return { index: at, nodes: () => (plain ? children : [{ tag: 'em', children }]) };
+  const link = (position: number): OpenSpan => {
+    if (targetOpen) {
+      const at = bracketInText(Math.max(position, textStart));
+      if (at < close - 1) {
+        const children = parseInline(text.slice(at + 1, close));
+        const plain = mayBeHttp(text.slice(close + 2));
+        return { index: at, nodes: () => (plain ? children : [{ tag: 'em', children }]) };
+      }
     }
-    // `[tex`: after the last `]`.
-    at = bracketAfterText(Math.max(position, close + 1));
-    return at < text.length ? { index: at, nodes: () => openInline(text.slice(at + 1)) } : undefined;
+    // `[tex` after the last `]` (at text.length when there is none: a span at the end opens nothing).
+    const at = bracketAfterText(Math.max(position, close + 1));
+    return { index: at, nodes: () => openInline(text.slice(at + 1)) };
   };
   return inlineNodes(text, (position) => {
     let first = link(position);
     for (const span of spans) {
       const allowed = !span.underscore || span.index === position || !WORD.test(text.charAt(span.index - 1));
-      if (span.index >= position && allowed && (!first || span.index < first.index)) first = span;
+      if (span.index >= position && allowed && span.index < first.index) first = span;
     }
     return first;
   });
@@ -469,10 +466,35 @@ function openInline(text: string): MarkdownNode[] {
 type BlockTag = 'p' | 'ul' | 'ol' | 'pre' | 'h';
 interface Block {
   tag: BlockTag;
-  /** Where the block's lines go: the p, the list, the strong of a heading, the code's text. */
+  /** Where the block's lines go: the p, the list, the strong of a heading (a code block: the pre). */
   inner: Element;
+  /** A paragraph: complete lines in it (each after the first starts with a br). */
+  lines: number;
+  /** A code block: its text, and whether a line (even an empty one) has gone into it. */
   code?: Text;
+  started?: boolean;
+  /** A code block: characters of the growing line already in its text (none yet: undefined). */
+  shown?: number;
 }
+
+/** What one rendering holds: a text that does not extend it starts a new one. */
+interface Rendering {
+  /** The text so far. */
+  raw: string;
+  /** The growing line, with \r\n and \r read as \n. */
+  line: string;
+  finished: boolean;
+  /** The block complete lines go into, if one is open. */
+  block?: Block;
+  /** The block the growing line opened (the complete line takes it over). */
+  pending?: Block;
+  /** The nodes of the growing line, removed before each update. */
+  tail?: { parent: Element; nodes: Node[] };
+  /** Blocks added to the target. */
+  added: Element[];
+}
+
+const newRendering = (): Rendering => ({ raw: '', line: '', finished: false, added: [] });
 
 /**
  * Renders markdown while it streams, as DOM (createElement/createTextNode only, as
@@ -482,29 +504,15 @@ interface Block {
  * The growing line shows what it will be: a list item from its marker, a code block from its
  * fence, inline constructs per parseOpenInline; a line that may still become a list item, heading
  * or fence (`-`, `1.`, `#`, a backtick, blank) waits for the character that decides. Any other
- * text re-renders from scratch. `finish` gives renderMarkdown's output.
+ * text re-renders from scratch. `finish` gives renderMarkdown's output; finishing the same text
+ * again leaves the nodes as they are (a reader's selection stays).
  *
  * Cost of an update: the new characters plus the growing line (and one native comparison of the
  * previous text, to know that it is extended).
  */
 export class StreamingMarkdown {
   private readonly doc: Document;
-  private raw = '';
-  private finished = false;
-  /** The growing line, with \r\n and \r read as \n. */
-  private line = '';
-  /** The block complete lines go into, if one is open. */
-  private block: Block | undefined;
-  /** Complete lines of the open paragraph, or of the open code block. */
-  private lines = 0;
-  /** Characters of the growing line already in the code block's text; -1: none, not even its \n. */
-  private codeShown = -1;
-  /** The block the growing line opened (the complete line takes it over). */
-  private pending: Block | undefined;
-  /** The nodes of the growing line, removed before each update. */
-  private tail: { parent: Element; nodes: Node[] } | undefined;
-  /** Blocks this renderer added to the target. */
-  private added: Element[] = [];
+  private r: Rendering = newRendering();
 
   constructor(
     private readonly target: Element,
@@ -514,79 +522,75 @@ export class StreamingMarkdown {
   }
 
   update(text: string): void {
-    if (this.finished || !text.startsWith(this.raw)) this.reset();
-    let delta = text.slice(this.raw.length);
-    if (this.raw.endsWith('\r') && delta.startsWith('\n')) delta = delta.slice(1);
-    this.raw = text;
-    const from = this.line.length;
-    this.line += delta.replace(/\r\n?/g, '\n');
+    if (this.r.finished || !text.startsWith(this.r.raw)) this.reset();
+    const r = this.r;
+    let delta = text.slice(r.raw.length);
+    if (r.raw.endsWith('\r') && delta.startsWith('\n')) delta = delta.slice(1);
+    r.raw = text;
+    const from = r.line.length;
+    r.line += delta.replace(/\r\n?/g, '\n');
     let start = 0;
-    for (let end = this.line.indexOf('\n', from); end >= 0; end = this.line.indexOf('\n', start)) {
+    for (let end = r.line.indexOf('\n', from); end >= 0; end = r.line.indexOf('\n', start)) {
       this.clearTail();
-      this.put(this.line.slice(start, end), true);
+      this.put(r.line.slice(start, end), true);
       start = end + 1;
     }
-    this.line = this.line.slice(start);
+    r.line = r.line.slice(start);
     this.clearTail();
-    this.put(this.line, false);
+    this.put(r.line, false);
   }
 
-  finish(text: string = this.raw): void {
-    if (this.finished && text === this.raw) return;
+  finish(text: string = this.r.raw): void {
+    if (this.r.finished && text === this.r.raw) return;
     this.update(text);
     this.clearTail();
-    this.put(this.line, true);
-    this.line = '';
-    this.finished = true;
+    this.put(this.r.line, true);
+    this.r.finished = true;
   }
 
   private reset(): void {
-    for (const element of this.added) this.target.removeChild(element);
-    this.added = [];
-    this.raw = this.line = '';
-    this.finished = false;
-    this.block = this.pending = this.tail = undefined;
-    this.lines = 0;
-    this.codeShown = -1;
+    for (const element of this.r.added) this.target.removeChild(element);
+    this.r = newRendering();
   }
 
   private clearTail(): void {
-    for (const node of this.tail?.nodes ?? []) this.tail?.parent.removeChild(node);
-    this.tail = undefined;
+    const tail = this.r.tail;
+    if (!tail) return;
+    for (const node of tail.nodes) tail.parent.removeChild(node);
+    this.r.tail = undefined;
   }
 
   /** The block a line of this kind goes into: the one the growing line opened, else a new one. */
   private open(tag: BlockTag, complete: boolean): Block {
-    let block = this.pending;
+    const r = this.r;
+    let block = r.pending;
     if (block?.tag !== tag) {
       const outer: Element = this.doc.createElement(tag === 'h' ? 'p' : tag);
-      let inner = outer;
-      if (tag === 'h') inner = outer.appendChild(this.doc.createElement('strong'));
-      block = { tag, inner };
-      if (tag === 'pre') {
-        inner = outer.appendChild(this.doc.createElement('code'));
-        block.code = inner.appendChild(this.doc.createTextNode(''));
-      }
+      block = { tag, inner: outer, lines: 0 };
+      if (tag === 'h') block.inner = outer.appendChild(this.doc.createElement('strong'));
+      if (tag === 'pre')
+        block.code = outer
+          .appendChild(this.doc.createElement('code'))
+          .appendChild(this.doc.createTextNode(''));
       this.target.appendChild(outer);
-      this.added.push(outer);
+      r.added.push(outer);
     }
-    this.pending = complete ? undefined : block;
+    r.pending = complete ? undefined : block;
     return block;
   }
 
   /** Adds nodes to `parent`; for the growing line, as its tail. */
   private add(parent: Element, nodes: MarkdownNode[], complete: boolean): void {
     const dom = nodes.map((node) => parent.appendChild(nodeToDom(node, this.doc)));
-    if (!complete) this.tail = { parent, nodes: dom };
+    if (!complete) this.r.tail = { parent, nodes: dom };
   }
 
-  /** Code block text: the line's characters not shown yet, after a \n when it is not the first line. */
-  private code(block: Block, line: string, complete: boolean): void {
-    let text = line.slice(Math.max(this.codeShown, 0));
-    if (this.codeShown < 0 && this.lines > 0) text = `\n${text}`;
-    if (text) block.code?.appendData(text);
-    this.codeShown = complete ? -1 : line.length;
-    if (complete) this.lines += 1;
+  /** Code block text: the line's characters not in it yet, after a \n unless it is the first line. */
+  private code(block: Block, code: Text, line: string, complete: boolean): void {
+    const newLine = block.started && block.shown === undefined ? '\n' : '';
+    code.appendData(newLine + line.slice(block.shown));
+    block.started = true;
+    block.shown = complete ? undefined : line.length;
   }
 
   /**
@@ -594,28 +598,26 @@ export class StreamingMarkdown {
    * line only shows what it will be (or nothing while its kind is undecided).
    */
   private put(line: string, complete: boolean): void {
-    const block = this.block;
-    if (block?.tag === 'pre') {
+    const block = this.r.block;
+    if (block?.code) {
       if (FENCE.test(line)) {
-        if (complete) this.block = undefined;
-      } else if (complete || !FENCE_PREFIX.test(line)) this.code(block, line, complete);
+        if (complete) this.r.block = undefined;
+      } else if (complete || !FENCE_PREFIX.test(line)) this.code(block, block.code, line, complete);
       return;
     }
     const listItem = block?.tag === 'ul' ? BULLET : block?.tag === 'ol' ? NUMBERED : undefined;
     const item = listItem?.exec(line);
     if (block && item) this.item(block, group(item, 1), complete);
-    else if (complete) this.block = this.lineBlock(line, complete);
+    else if (complete) this.r.block = this.lineBlock(line, complete);
     else if (!BLOCK_PREFIX.test(line)) this.lineBlock(line, complete);
   }
 
-  /** A line that is not part of the open list or code block: the block it starts or continues. */
+  /**
+   * A line that is not part of the open list or code block: the block it starts or continues
+   * (a heading or a blank line leaves none open).
+   */
   private lineBlock(line: string, complete: boolean): Block | undefined {
-    if (FENCE.test(line)) {
-      const block = this.open('pre', complete);
-      this.lines = 0;
-      this.codeShown = -1;
-      return block;
-    }
+    if (FENCE.test(line)) return this.open('pre', complete);
     const bullet = BULLET.exec(line);
     const item = bullet ?? NUMBERED.exec(line);
     if (item) {
@@ -631,22 +633,19 @@ export class StreamingMarkdown {
     }
     if (line.trim() === '') return undefined;
     const nodes = this.inline(line, complete);
-    if (!complete && !nodes.length) return this.block;
-    let block = this.block;
-    if (block?.tag !== 'p') {
-      block = this.open('p', complete);
-      this.lines = 0;
-    }
-    if (this.lines > 0) nodes.unshift({ tag: 'br', children: [] });
+    // A growing line of markers only: nothing to show yet (a complete line always has text).
+    if (!nodes.length) return undefined;
+    const block = this.r.block?.tag === 'p' ? this.r.block : this.open('p', complete);
+    if (block.lines > 0) nodes.unshift({ tag: 'br', children: [] });
     this.add(block.inner, nodes, complete);
-    if (complete) this.lines += 1;
+    if (complete) block.lines += 1;
     return block;
   }
 
   private item(list: Block, text: string, complete: boolean): void {
     const li = list.inner.appendChild(this.doc.createElement('li'));
     this.add(li, this.inline(text, complete), true);
-    if (!complete) this.tail = { parent: list.inner, nodes: [li] };
+    if (!complete) this.r.tail = { parent: list.inner, nodes: [li] };
   }
 
   private inline(text: string, complete: boolean): MarkdownNode[] {

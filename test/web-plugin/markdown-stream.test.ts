@@ -31,6 +31,8 @@ const WELL_FORMED = [
   'Intro with __strong__ and _em_ text, a snake_case_name and 2 * 3 = 6.\n\n' +
     '## Links\nSee [the **guide**](https://docs.example/a_b) or https://x.example/p?q=1, then `npm test`.\n' +
     '* star item with `code`\n+ plus item\n\n3) third\n4) fourth\n\n```js\nlet x = `template`;\n  ```\ndone',
+  // A list right under its paragraph, a line of spaces between paragraphs, a code block opening blank.
+  'Steps:\n1. *open* it\n2. run `x`\nThen:\n- a\n- b\nmore\n   \nnext\n```\n\n  indented\n```',
 ];
 
 /** Hostile input: markup that must stay inert text, links that must never get a non-http href. */
@@ -241,6 +243,44 @@ describe('StreamingMarkdown', () => {
     expect(shown('a *')).toBe('<p>a </p>');
     expect(shown('#')).toBe('');
     expect(shown('text\n`')).toBe('<p>text</p>');
+    // Markers only, after a paragraph line or a blank line: nothing yet, not even an empty line.
+    expect(shown('text\n**')).toBe('<p>text</p>');
+    expect(shown('text\n\n**[')).toBe('<p>text</p>');
+  });
+
+  it('keeps the finished nodes when asked to finish the same text again', () => {
+    // Prepare
+    const { parent, markdown } = stream(['**a**\n', '- b']);
+    markdown.finish();
+    const nodes = parent.childNodes.slice();
+
+    // Act
+    markdown.finish();
+    markdown.finish('**a**\n- b');
+
+    // Assess: the same nodes, so a reader's selection in them stays
+    expect(parent.childNodes.length).toBe(nodes.length);
+    expect(nodes.every((node, index) => parent.childNodes[index] === node)).toBe(true);
+    expect(parent.contentHtml()).toBe(markdownToHtml('**a**\n- b'));
+  });
+
+  it('renders a text anew after finishing, even one that extends the finished text', () => {
+    // Prepare
+    const { parent, markdown } = stream(['hello']);
+    markdown.finish();
+
+    // Act
+    markdown.update('hello *world');
+    const extended = parent.contentHtml();
+    markdown.update('*b');
+    const replaced = parent.contentHtml();
+    markdown.finish('*b');
+
+    // Assess: one paragraph, not the finished line plus a new one; then *b as text once finished
+    expect(extended).toBe('<p>hello <em>world</em></p>');
+    expect(replaced).toBe('<p><em>b</em></p>');
+    expect(parent.contentHtml()).toBe(markdownToHtml('*b'));
+    expect(parent.contentHtml()).toBe('<p>*b</p>');
   });
 
   it('never touches a finished block again', () => {
@@ -421,10 +461,42 @@ it.each([
   ['a link text inside open bold', '**a [b](ht', [{ tag: 'strong', children: ['a ', 'b'] }]],
   ['brackets inside an open code span are code', '`a [b](ht', [{ tag: 'code', children: ['a [b](ht'] }]],
   ['bold inside a link text', '[**b**](ht', [{ tag: 'strong', children: ['b'] }]],
+  ['a star inside a word opens italic', 'a*b', ['a', { tag: 'em', children: ['b'] }]],
+  [
+    'an underscore right after a closed span',
+    '__a___b',
+    [
+      { tag: 'strong', children: ['a'] },
+      { tag: 'em', children: ['b'] },
+    ],
+  ],
+  ['an empty link text is no link', '[](ht', ['[](ht']],
+  ['empty brackets before a link text', 'x[][b](ht', ['x[]', 'b']],
+  ['an open link text after a closed bracket pair', '[a] b [c', ['[a] b ', 'c']],
 ])('a growing line, %s, shows in the form it takes once closed', (_name, line, expected) => {
   // Act
   const shown = parseOpenInline(line);
 
   // Assess
   expect(shown).toEqual(expected);
+});
+
+describe('parseOpenInline work', () => {
+  /** Characters searched reading a growing line of `count` closed spans and an open end. */
+  const searched = (count: number, end: string) =>
+    searchedCharacters(() => parseOpenInline(`${'**b** `x` '.repeat(count)}${end}`));
+
+  it.each([
+    ['an open italic', '*it'],
+    ['an open link text', '[te'],
+    ['a link whose target is arriving', '[te](ht'],
+  ])('searches a line 8 times as long 8 times as much, ending in %s', (_name, end) => {
+    // Act
+    const small = searched(250, end);
+    const large = searched(2_000, end);
+
+    // Assess: linear (quadratic would be 64 times)
+    expect(large / small).toBeGreaterThan(6);
+    expect(large / small).toBeLessThan(10);
+  });
 });
