@@ -126,6 +126,10 @@ function loaderConfig(endpoints: LocalEndpoints) {
       saveHistory: false,
       enableLiveChat: false,
       enableSFX: false,
+      // As the loader's default config (src/config/default-lex-web-ui-loader-config.json); the app's
+      // own default (lex-web-ui/src/config/index.js) is true, and then reInitBot (store/actions.js)
+      // pushes initialText again below every fulfilled answer.
+      pushInitialTextOnRestart: false,
     },
     recorder: { enable: false },
   };
