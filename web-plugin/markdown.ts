@@ -374,8 +374,8 @@ export function renderMarkdown(parent: Element, source: string, doc: Document = 
 /** Characters that may start or end a marker: held back at the end of the growing line. */
 const MARKERS = '*_`[]';
 const LINK_TARGET_SO_FAR = /^\([^()\s]*$/;
-/** A line that may still become a list item, heading or fence, but is none yet (or is blank). */
-const BLOCK_PREFIX = /^\s*(?:[-*+]|\d{1,9}[.)]?|#{1,6}|`{1,2})?$/;
+/** A line that may still become a list item, heading or fence, but is none yet. */
+const BLOCK_PREFIX = /^\s*(?:[-*+]|\d{1,9}[.)]?|#{1,6}|`{1,2})$/;
 const FENCE_PREFIX = /^\s*`{0,2}$/;
 
 /** True while `target` may still become an http(s) URL: such a link becomes `a`, any other `em`. */

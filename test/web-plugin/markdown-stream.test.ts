@@ -31,8 +31,10 @@ const WELL_FORMED = [
   'Intro with __strong__ and _em_ text, a snake_case_name and 2 * 3 = 6.\n\n' +
     '## Links\nSee [the **guide**](https://docs.example/a_b) or https://x.example/p?q=1, then `npm test`.\n' +
     '* star item with `code`\n+ plus item\n\n3) third\n4) fourth\n\n```js\nlet x = `template`;\n  ```\ndone',
-  // A list right under its paragraph, a line of spaces between paragraphs, a code block opening blank.
-  'Steps:\n1. *open* it\n2. run `x`\nThen:\n- a\n- b\nmore\n   \nnext\n```\n\n  indented\n```',
+  // A list right under its paragraph, a line of spaces between paragraphs, a code block opening blank,
+  // a two-digit item, a fence indented under a paragraph line.
+  'Steps:\n1. *open* it\n2. run `x`\n10. tenth\nThen:\n- a\n- b\nmore\n   \nnext\n```\n\n  indented\n```\n' +
+    'text\n  ```\nfenced\n  ```',
 ];
 
 /** Hostile input: markup that must stay inert text, links that must never get a non-http href. */
@@ -264,6 +266,18 @@ describe('StreamingMarkdown', () => {
     expect(parent.contentHtml()).toBe(markdownToHtml('**a**\n- b'));
   });
 
+  it('renders a different text given to finish after finishing', () => {
+    // Prepare
+    const { parent, markdown } = stream(['**a**']);
+    markdown.finish();
+
+    // Act
+    markdown.finish('- b');
+
+    // Assess
+    expect(parent.contentHtml()).toBe('<ul><li>b</li></ul>');
+  });
+
   it('renders a text anew after finishing, even one that extends the finished text', () => {
     // Prepare
     const { parent, markdown } = stream(['hello']);
@@ -473,6 +487,8 @@ it.each([
   ['an empty link text is no link', '[](ht', ['[](ht']],
   ['empty brackets before a link text', 'x[][b](ht', ['x[]', 'b']],
   ['an open link text after a closed bracket pair', '[a] b [c', ['[a] b ', 'c']],
+  ['a parenthesis after a bracket pair and a space is no link target', '[a] see (b', ['[a] see (b']],
+  ['a space in what follows `](` ends the link', '[a](b c', ['[a](b c']],
 ])('a growing line, %s, shows in the form it takes once closed', (_name, line, expected) => {
   // Act
   const shown = parseOpenInline(line);
