@@ -568,10 +568,10 @@ export class StreamingMarkdown {
       const outer: Element = this.doc.createElement(tag === 'h' ? 'p' : tag);
       block = { tag, inner: outer, lines: 0 };
       if (tag === 'h') block.inner = outer.appendChild(this.doc.createElement('strong'));
-      if (tag === 'pre')
-        block.code = outer
-          .appendChild(this.doc.createElement('code'))
-          .appendChild(this.doc.createTextNode(''));
+      if (tag === 'pre') {
+        const code = outer.appendChild(this.doc.createElement('code'));
+        block.code = code.appendChild(this.doc.createTextNode(''));
+      }
       this.target.appendChild(outer);
       r.added.push(outer);
     }
